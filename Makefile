@@ -1,0 +1,49 @@
+# Two set-up commands: `make demo` and `make test`. Everything they need they install.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_STAMP := $(VENV)/.apt-installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test lint bench install system-deps clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+# Debian packages: libgammu for python-gammu, the gammu CLI and gammu-smsd (test oracle and
+# benchmark peer), chromium for the browser tests. Installed only when missing.
+$(APT_STAMP): | $(BIN)/python
+	@missing=""; \
+	for p in gammu gammu-smsd libgammu-dev pkg-config chromium; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
+	fi
+	touch $@
+
+$(STAMP): pyproject.toml $(APT_STAMP) | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,gammu]'
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/smsgw demo --port 8080 --dir demo-data
+
+lint: $(STAMP)
+	$(BIN)/ruff check gateway hardware web tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) demo-data .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Modem drivers behind one small interface. Knows nothing of subscribers or alerts."""
