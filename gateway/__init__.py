@@ -1,0 +1,1 @@
+"""The gateway daemon and its domain: config, database, outbox, inbound, command line."""

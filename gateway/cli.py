@@ -1,0 +1,109 @@
+"""The `smsgw` command line. Exit status 0 on success; a failure prints one line on
+standard error and exits non-zero (2 for bad usage or bad config)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from gateway import config as config_mod
+from gateway.commands import messaging, system
+from gateway.commands.common import UsageError, fail
+
+log = logging.getLogger("smsgw")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _add_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config",
+        default=None,
+        help="config file (default: $SMSGW_CONFIG, then /etc/smsgw/config.toml)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smsgw", description="Rural SMS alert gateway")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def cmd(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = cmd("demo", system.demo, "whole system on emulated modems with demo data")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--dir", default="demo-data")
+    p.add_argument("--duration", type=float, default=0.0, help=argparse.SUPPRESS)
+    for name, handler, text in (
+        ("run", system.run, "daemon and console in one process"),
+        ("daemon", system.daemon, "the gateway alone: modems, outbox, inbound"),
+        ("web", system.web, "the console alone"),
+    ):
+        _add_config(cmd(name, handler, text))
+
+    p = sub.add_parser("emulator", help="an AT-command modem on a pseudo-terminal", add_help=False)
+    p.set_defaults(handler=system.emulator)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+
+    modem = sub.add_parser("modem", help="modem tools").add_subparsers(
+        dest="modem_cmd", required=True
+    )
+    p = modem.add_parser("probe", help="identify a modem")
+    p.set_defaults(handler=system.probe)
+    p.add_argument("port")
+    p.add_argument("--driver", choices=("at", "gammu"), default="at")
+    p.add_argument("--baudrate", type=int, default=115200)
+    p.add_argument("--pin", default="")
+    p.add_argument("--json", action="store_true")
+
+    p = cmd("send", messaging.send, "queue one message; prints its id")
+    _add_config(p)
+    p.add_argument("--to", required=True)
+    p.add_argument("--text", required=True)
+    p.add_argument("--priority", choices=("urgent", "normal", "bulk"), default="normal")
+
+    p = cmd("status", messaging.status, "message counts by state and modem health")
+    _add_config(p)
+    p.add_argument("--json", action="store_true")
+
+    p = cmd("inbox", messaging.inbox, "received messages, newest first")
+    _add_config(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_cmd", required=True)
+    p = db.add_parser("upgrade", help="apply migrations")
+    p.set_defaults(handler=system.db_upgrade)
+    _add_config(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["emulator"]:  # its options belong to the emulator's own parser
+        return system.emulator(argparse.Namespace(rest=args_list[1:]))
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        stream=sys.stdout,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except config_mod.ConfigError as exc:
+        return fail(str(exc), 2)
+    except UsageError as exc:
+        return fail(str(exc), 2)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

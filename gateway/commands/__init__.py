@@ -1,0 +1,1 @@
+"""The `smsgw` subcommands, one module per family."""

@@ -1,0 +1,91 @@
+"""send, status, inbox: the commands an operator or a script uses day to day."""
+
+from __future__ import annotations
+
+import argparse
+
+from gateway import modem_status
+from gateway.commands.common import fail, load_config, open_db, print_json
+from gateway.inbound import Inbox
+from gateway.outbox import Outbox
+from gateway.phone import InvalidNumber, normalise
+
+
+def send(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    try:
+        to = normalise(args.to, config.gateway.country)
+    except InvalidNumber as exc:
+        return fail(str(exc), 2)
+    if not args.text.strip():
+        return fail("--text is empty", 2)
+    engine = open_db(config)
+    msg_id = Outbox(engine, config.outbox, config.node).enqueue(to, args.text, args.priority)
+    print(msg_id)
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    engine = open_db(config)
+    counts = Outbox(engine, config.outbox, config.node).counts()
+    modems = modem_status.all_modems(engine)
+    if args.json:
+        print_json(
+            {
+                "messages": counts,
+                "modems": [
+                    {
+                        "name": m.name,
+                        "state": m.state,
+                        "detail": m.detail,
+                        "node": m.node,
+                        "manufacturer": m.manufacturer,
+                        "model": m.model,
+                        "imei": m.imei,
+                        "operator": m.operator,
+                        "rssi": m.rssi,
+                        "sent_today": m.sent_today,
+                        "updated_at": m.updated_at.isoformat() + "Z",
+                    }
+                    for m in modems
+                ],
+            }
+        )
+        return 0
+    print("messages: " + ", ".join(f"{state} {n}" for state, n in counts.items()))
+    if not modems:
+        print("modems: none has reported yet (is the daemon running?)")
+    for m in modems:
+        extra = f" ({m.detail})" if m.detail else ""
+        print(
+            f"modem {m.name}: {m.state}{extra}, {m.operator or 'no operator'}, "
+            f"sent today {m.sent_today}, as of {m.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    return 0
+
+
+def inbox(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    engine = open_db(config)
+    rows = Inbox(engine, config.inbound).recent(max(1, args.limit))
+    if args.json:
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "from": r.sender,
+                    "text": r.text,
+                    "received_at": r.received_at.isoformat() + "Z",
+                    "sent_at": r.sc_timestamp.isoformat() + "Z",
+                    "complete": r.complete,
+                    "parts": r.parts,
+                }
+                for r in rows
+            ]
+        )
+        return 0
+    for r in rows:
+        flag = "" if r.complete else " [incomplete]"
+        print(f"{r.received_at:%Y-%m-%d %H:%M:%S}  {r.sender:<16} {r.text}{flag}")
+    return 0

@@ -1,0 +1,88 @@
+"""daemon, run, web, demo, emulator, modem probe, db upgrade: running the gateway."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from gateway import migrate
+from gateway.commands.common import fail, load_config, print_json
+from gateway.daemon import Daemon
+from gateway.db import make_engine
+from hardware.errors import ModemError, ModemNotReady
+
+
+def daemon(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    if not config.modems:
+        return fail(f"{config.path}: no [[modem]] configured", 2)
+    return Daemon(config).serve()
+
+
+def run(args: argparse.Namespace) -> int:
+    return daemon(args)
+
+
+def web(args: argparse.Namespace) -> int:
+    load_config(args)
+    return fail("the console is not part of this version yet", 1)
+
+
+def demo(args: argparse.Namespace) -> int:
+    from gateway.demo import run_demo
+
+    return run_demo(args.dir, args.port, duration=args.duration)
+
+
+def emulator(args: argparse.Namespace) -> int:
+    from hardware.emulator.cli import main as emulator_main
+
+    return emulator_main(list(args.rest))
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    engine = make_engine(config.database.url)
+    print(f"database at revision {migrate.upgrade(engine)}")
+    return 0
+
+
+def probe(args: argparse.Namespace) -> int:
+    from hardware.at.modem import AtModem
+
+    if args.driver != "at":
+        return fail(f"driver {args.driver!r} is not available yet", 2)
+    modem = AtModem(
+        "probe", args.port, baudrate=args.baudrate, pin=args.pin, registration_timeout=10.0
+    )
+    state, problem = "ready", ""
+    try:
+        try:
+            modem.open()
+        except ModemNotReady as exc:
+            state, problem = exc.state, str(exc)
+        ident = modem.identity()
+        net = modem.network()
+    except ModemError as exc:
+        return fail(f"{args.port}: {exc}")
+    finally:
+        modem.close()
+    info = {
+        "port": args.port,
+        "state": state,
+        "problem": problem,
+        **dataclasses.asdict(ident),
+        "sim": net.sim,
+        "registration": net.registration,
+        "operator": net.operator,
+        "rssi": net.rssi,
+        "dbm": net.dbm,
+        "bars": net.bars,
+    }
+    if args.json:
+        print_json(info)
+    else:
+        for key, value in info.items():
+            if value not in ("", None):
+                print(f"{key:>13}: {value}")
+    return 0 if state == "ready" else 1

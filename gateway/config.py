@@ -1,0 +1,186 @@
+"""One strict TOML loader: an unknown or mistyped key is an error naming the key and file.
+
+The file is read into frozen dataclasses once; everything else takes those, never a dict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATH = "/etc/smsgw/config.toml"
+DRIVERS = ("at", "gammu", "emulator")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite:////var/lib/smsgw/smsgw.db"
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    country: str = "GB"  # region for numbers written without +
+    node: str = ""  # this gateway's name in a shared database; default: the host name
+
+
+@dataclass(frozen=True)
+class ModemConfig:
+    name: str
+    driver: str = "at"
+    port: str = ""
+    baudrate: int = 115200
+    pin: str = ""
+    max_per_minute: int = 0  # 0 = as fast as the modem takes them
+    # Only for driver = "emulator": the emulated modem's behaviour.
+    number: str = "+447700900000"
+    send_latency: float = 0.0
+    fail_every: int = 0
+    log: str = ""
+    inject_dir: str = ""
+
+
+@dataclass(frozen=True)
+class OutboxConfig:
+    max_attempts: int = 8  # transient failures before a message is marked failed
+    retry_base: float = 2.0  # seconds before the first retry; doubles each time
+    retry_max: float = 600.0  # the longest wait between two tries
+    poll_interval: float = 0.5  # how often an idle worker looks for work queued elsewhere
+    status_reports: bool = False  # ask the network for delivery reports
+
+
+@dataclass(frozen=True)
+class InboundConfig:
+    sweep_interval: float = 60.0  # a safety net under +CMTI; it also empties a full SIM store
+    partial_timeout: float = 600.0  # seconds to wait for missing parts before storing a partial
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    listen: str = "127.0.0.1:8080"
+    secret_key: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str = ""
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    gateway: GatewayConfig = field(default_factory=GatewayConfig)
+    modems: tuple[ModemConfig, ...] = ()
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    inbound: InboundConfig = field(default_factory=InboundConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+
+    @property
+    def node(self) -> str:
+        return self.gateway.node or socket.gethostname()
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "database": DatabaseConfig,
+    "gateway": GatewayConfig,
+    "outbox": OutboxConfig,
+    "inbound": InboundConfig,
+    "web": WebConfig,
+}
+
+
+def default_path() -> str:
+    return os.environ.get("SMSGW_CONFIG") or DEFAULT_PATH
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and check a config file. Raises ConfigError naming the file and the key."""
+    file = Path(path if path is not None else default_path())
+    try:
+        with file.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+    return from_dict(raw, str(file))
+
+
+def from_dict(raw: dict[str, Any], where: str = "<config>") -> Config:
+    sections: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "modem":
+            continue
+        cls = _SECTIONS.get(key)
+        if cls is None:
+            raise ConfigError(f"{where}: unknown section [{key}]")
+        sections[key] = _build(cls, value, where, key)
+    modems = raw.get("modem", [])
+    if not isinstance(modems, list):
+        raise ConfigError(f"{where}: 'modem' must be an array of tables ([[modem]])")
+    built = tuple(_build(ModemConfig, m, where, f"modem[{i}]") for i, m in enumerate(modems))
+    _check_modems(built, where)
+    return Config(path=where, modems=built, **sections)
+
+
+def _check_modems(modems: tuple[ModemConfig, ...], where: str) -> None:
+    names: set[str] = set()
+    for i, m in enumerate(modems):
+        if m.driver not in DRIVERS:
+            raise ConfigError(f"{where}: modem[{i}].driver must be one of {', '.join(DRIVERS)}")
+        if m.name in names:
+            raise ConfigError(f"{where}: modem[{i}].name {m.name!r} is used twice")
+        names.add(m.name)
+        if m.driver != "emulator" and not m.port:
+            raise ConfigError(f"{where}: modem[{i}].port is required for driver {m.driver!r}")
+
+
+def _build(cls: type[Any], value: Any, where: str, section: str) -> Any:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{section}] must be a table")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in fields:
+            raise ConfigError(f"{where}: unknown key {section}.{key}")
+        kwargs[key] = _check_type(item, hints[key], where, f"{section}.{key}")
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in kwargs
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"{where}: missing key {section}.{missing[0]}")
+    return cls(**kwargs)
+
+
+def _check_type(value: Any, hint: Any, where: str, key: str) -> Any:
+    union = isinstance(hint, types.UnionType)
+    expected: tuple[type, ...] = typing.get_args(hint) if union else (hint,)
+    if float in expected and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, bool) and bool not in expected:
+        raise ConfigError(f"{where}: {key} must be {_names(expected)}, not a boolean")
+    if not isinstance(value, expected):
+        raise ConfigError(
+            f"{where}: {key} must be {_names(expected)}, not {type(value).__name__} ({value!r})"
+        )
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        raise ConfigError(f"{where}: {key} must not be negative")
+    return value
+
+
+def _names(types_: tuple[type, ...]) -> str:
+    words = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
+    return " or ".join(words.get(t, t.__name__) for t in types_)

@@ -1,0 +1,246 @@
+"""Received texts: parts stored as read, joined into messages, each stored once.
+
+A part is committed before it is deleted from the SIM (the worker's order), and the
+unique key on parts makes a second read of the same SMS (a failed delete, a network
+redelivery) a no-op. Parts may come in any order; a set still missing parts after
+`partial_timeout` is stored as an incomplete message rather than held forever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.config import InboundConfig
+from gateway.db import utcnow
+from gateway.models import InboundMessage, InboundPart, UndecodablePdu
+from gateway.privacy import mask
+
+log = logging.getLogger(__name__)
+
+SINGLE = -1  # concat_ref of a one-part message
+GROUP_WINDOW = timedelta(hours=24)  # concat refs roll over; parts further apart are not one text
+
+
+@dataclass(frozen=True)
+class IncomingPart:
+    sender: str
+    sc_timestamp: datetime
+    text: str
+    concat_ref: int = SINGLE
+    part: int = 1
+    parts: int = 1
+
+
+@dataclass(frozen=True)
+class Received:
+    id: int
+    sender: str
+    text: str
+    sc_timestamp: datetime
+    received_at: datetime
+    complete: bool
+    parts: int
+
+
+MessageHandler = Callable[[Received], None]
+
+
+def _naive_utc(ts: datetime) -> datetime:
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+class Inbox:
+    def __init__(self, engine: Engine, config: InboundConfig) -> None:
+        self.engine = engine
+        self.config = config
+
+    def store(self, modem: str, part: IncomingPart) -> list[Received]:
+        """Store one part; returns the messages it completed (none for a duplicate)."""
+        now = utcnow()
+        row = {
+            "sender": part.sender,
+            "sc_timestamp": _naive_utc(part.sc_timestamp),
+            "concat_ref": part.concat_ref,
+            "part": part.part,
+            "parts": part.parts,
+            "digest": _digest(part.text),
+            "text": part.text,
+            "received_at": now,
+            "modem": modem,
+        }
+        try:
+            with Session(self.engine) as conn, conn.begin():
+                part_id = conn.execute(
+                    insert(InboundPart).returning(InboundPart.id), row
+                ).scalar_one()
+                done = self._assemble(conn, part, part_id, now, modem)
+        except IntegrityError:
+            log.info("inbound part from %s read again; already stored", mask(part.sender))
+            return []
+        for msg in done:
+            log.info(
+                "inbound message %d stored (%d part(s), complete=%s)",
+                msg.id,
+                msg.parts,
+                msg.complete,
+            )
+        return done
+
+    def _assemble(
+        self, conn: Session, part: IncomingPart, part_id: int, now: datetime, modem: str
+    ) -> list[Received]:
+        if part.parts <= 1:
+            return [self._create(conn, [part_id], complete=True, now=now, modem=modem)]
+        since = now - GROUP_WINDOW
+        partial = conn.execute(
+            select(InboundMessage.id)
+            .where(
+                InboundMessage.sender == part.sender,
+                InboundMessage.concat_ref == part.concat_ref,
+                InboundMessage.parts == part.parts,
+                InboundMessage.complete.is_(False),
+                InboundMessage.received_at >= since,
+            )
+            .order_by(InboundMessage.id.desc())
+            .limit(1)
+        ).scalar()
+        if partial is not None:  # a late part of a text already stored as incomplete
+            conn.execute(
+                update(InboundPart).where(InboundPart.id == part_id).values(message_id=partial)
+            )
+            return [self._rebuild(conn, partial)]
+        ids = list(
+            conn.scalars(
+                select(InboundPart.id).where(
+                    InboundPart.message_id.is_(None),
+                    InboundPart.sender == part.sender,
+                    InboundPart.concat_ref == part.concat_ref,
+                    InboundPart.parts == part.parts,
+                    InboundPart.received_at >= since,
+                )
+            )
+        )
+        if len({*self._part_numbers(conn, ids)}) < part.parts:
+            return []
+        return [self._create(conn, ids, complete=True, now=now, modem=modem)]
+
+    @staticmethod
+    def _part_numbers(conn: Session, ids: list[int]) -> list[int]:
+        return list(conn.scalars(select(InboundPart.part).where(InboundPart.id.in_(ids))))
+
+    def _create(
+        self, conn: Session, part_ids: list[int], *, complete: bool, now: datetime, modem: str
+    ) -> Received:
+        first = (
+            conn.execute(
+                select(InboundPart).where(InboundPart.id.in_(part_ids)).order_by(InboundPart.part)
+            )
+            .scalars()
+            .first()
+        )
+        assert first is not None
+        msg_id = conn.execute(
+            insert(InboundMessage).returning(InboundMessage.id),
+            {
+                "sender": first.sender,
+                "text": "",
+                "sc_timestamp": first.sc_timestamp,
+                "received_at": now,
+                "complete": complete,
+                "parts": first.parts,
+                "concat_ref": first.concat_ref,
+                "modem": modem,
+            },
+        ).scalar_one()
+        conn.execute(
+            update(InboundPart).where(InboundPart.id.in_(part_ids)).values(message_id=msg_id)
+        )
+        return self._rebuild(conn, msg_id)
+
+    def _rebuild(self, conn: Session, msg_id: int) -> Received:
+        """Join the parts in order; a missing part is marked so nobody mistakes a gap."""
+        msg = conn.get_one(InboundMessage, msg_id)
+        by_number: dict[int, str] = {}
+        for p in conn.execute(
+            select(InboundPart).where(InboundPart.message_id == msg_id)
+        ).scalars():
+            by_number.setdefault(p.part, p.text)
+        complete = len(by_number) >= msg.parts
+        text = "".join(
+            by_number.get(n, f"[part {n} of {msg.parts} missing]") for n in range(1, msg.parts + 1)
+        )
+        conn.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == msg_id)
+            .values(text=text, complete=complete)
+        )
+        return Received(
+            msg.id, msg.sender, text, msg.sc_timestamp, msg.received_at, complete, msg.parts
+        )
+
+    def flush_partials(self, now: datetime | None = None) -> list[Received]:
+        """Store as incomplete every set whose missing parts are overdue."""
+        now = now or utcnow()
+        cutoff = now - timedelta(seconds=self.config.partial_timeout)
+        done: list[Received] = []
+        with Session(self.engine) as conn, conn.begin():
+            stale = conn.execute(
+                select(
+                    InboundPart.sender, InboundPart.concat_ref, InboundPart.parts, InboundPart.modem
+                )
+                .where(InboundPart.message_id.is_(None), InboundPart.received_at < cutoff)
+                .distinct()
+            ).all()
+            for sender, ref, parts, modem in stale:
+                ids = list(
+                    conn.scalars(
+                        select(InboundPart.id).where(
+                            and_(
+                                InboundPart.message_id.is_(None),
+                                InboundPart.sender == sender,
+                                InboundPart.concat_ref == ref,
+                                InboundPart.parts == parts,
+                            )
+                        )
+                    )
+                )
+                done.append(self._create(conn, ids, complete=False, now=now, modem=modem))
+        for msg in done:
+            log.warning(
+                "inbound message %d stored incomplete: parts missing after %.0f s",
+                msg.id,
+                self.config.partial_timeout,
+            )
+        return done
+
+    def store_undecodable(self, modem: str, pdu: str, error: str) -> None:
+        with Session(self.engine) as conn, conn.begin():
+            conn.execute(
+                insert(UndecodablePdu),
+                {"modem": modem, "pdu": pdu[:2000], "error": error, "received_at": utcnow()},
+            )
+        log.error("undecodable SMS on %s kept for inspection: %s", modem, error)
+
+    def recent(self, limit: int = 50) -> list[Received]:
+        with Session(self.engine) as conn:
+            rows = (
+                conn.execute(select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit))
+                .scalars()
+                .all()
+            )
+        return [
+            Received(m.id, m.sender, m.text, m.sc_timestamp, m.received_at, m.complete, m.parts)
+            for m in rows
+        ]

@@ -1,0 +1,115 @@
+"""Database tables. Timestamps are naive UTC (see db.utcnow)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Message(Base):
+    """The durable outbox: a message exists here before anything touches a modem."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer, default=1)  # 0 urgent, 1 normal, 2 bulk
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    modem: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    refs: Mapped[str | None] = mapped_column(String(128), default=None)  # TP-MR per part
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        Index("ix_messages_claim", "status", "priority", "next_attempt_at", "id"),
+        Index("ix_messages_modem_status", "modem", "status"),
+    )
+
+
+class InboundMessage(Base):
+    """A received text, its parts joined; `complete` is false when parts never came."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    sc_timestamp: Mapped[datetime]
+    received_at: Mapped[datetime]
+    complete: Mapped[bool] = mapped_column(default=True)
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    concat_ref: Mapped[int] = mapped_column(Integer, default=-1)
+    modem: Mapped[str] = mapped_column(String(64), default="")
+
+    __table_args__ = (Index("ix_inbound_received", "received_at"),)
+
+
+class InboundPart(Base):
+    """One part as read off a SIM. The unique key is what makes a re-read harmless."""
+
+    __tablename__ = "inbound_parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32))
+    sc_timestamp: Mapped[datetime]
+    concat_ref: Mapped[int] = mapped_column(Integer)  # -1 for a single-part message
+    part: Mapped[int] = mapped_column(Integer)
+    parts: Mapped[int] = mapped_column(Integer)
+    # A hash of the text, so two different texts sent within one second both count.
+    digest: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    modem: Mapped[str] = mapped_column(String(64), default="")
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), default=None
+    )
+
+    __table_args__ = (
+        UniqueConstraint("sender", "sc_timestamp", "concat_ref", "part", "digest", name="uq_part"),
+        Index("ix_inbound_parts_pending", "message_id", "sender", "concat_ref"),
+    )
+
+
+class UndecodablePdu(Base):
+    """A stored SMS our codec could not read: kept, never silently dropped."""
+
+    __tablename__ = "undecodable_pdus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    modem: Mapped[str] = mapped_column(String(64))
+    pdu: Mapped[str] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+
+
+class ModemStatus(Base):
+    """The last known state of each modem, written by the daemon, read by status and console."""
+
+    __tablename__ = "modem_status"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    node: Mapped[str] = mapped_column(String(128), default="")
+    state: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    manufacturer: Mapped[str] = mapped_column(String(64), default="")
+    model: Mapped[str] = mapped_column(String(64), default="")
+    imei: Mapped[str] = mapped_column(String(32), default="")
+    operator: Mapped[str] = mapped_column(String(64), default="")
+    rssi: Mapped[int | None] = mapped_column(Integer, default=None)
+    sent_today: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]

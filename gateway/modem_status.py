@@ -1,0 +1,88 @@
+"""Each modem's last known state, so `smsgw status` and the console can show it.
+
+Written by the daemon only when something changes; read by anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, func, insert, select, update
+
+from gateway.db import utcnow
+from gateway.models import Message, ModemStatus
+
+log = logging.getLogger(__name__)
+
+STATES = (
+    "starting",
+    "ready",
+    "no-sim",
+    "pin-required",
+    "pin-refused",
+    "not-registered",
+    "no-signal",
+    "unresponsive",
+    "disconnected",
+    "resting",
+    "stopped",
+)
+
+
+@dataclass(frozen=True)
+class ModemView:
+    name: str
+    state: str
+    detail: str
+    node: str
+    manufacturer: str
+    model: str
+    imei: str
+    operator: str
+    rssi: int | None
+    sent_today: int
+    updated_at: datetime
+
+
+def record(
+    engine: Engine, name: str, node: str, state: str, detail: str = "", **info: object
+) -> None:
+    """Upsert one modem's row; `info` may set manufacturer, model, imei, operator, rssi."""
+    values = {"state": state, "detail": detail, "node": node, "updated_at": utcnow(), **info}
+    with engine.begin() as conn:
+        if conn.execute(
+            update(ModemStatus).where(ModemStatus.name == name).values(values)
+        ).rowcount:
+            return
+        conn.execute(insert(ModemStatus).values(name=name, **values))
+
+
+def all_modems(engine: Engine) -> list[ModemView]:
+    midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    with engine.connect() as conn:
+        sent = dict(
+            conn.execute(
+                select(Message.modem, func.count())
+                .where(Message.sent_at >= midnight)
+                .group_by(Message.modem)
+            ).all()
+        )
+        rows = conn.execute(select(ModemStatus).order_by(ModemStatus.name)).all()
+    return [
+        ModemView(
+            r.name,
+            r.state,
+            r.detail,
+            r.node,
+            r.manufacturer,
+            r.model,
+            r.imei,
+            r.operator,
+            r.rssi,
+            int(sent.get(r.name, 0)),
+            r.updated_at,
+        )
+        for r in rows
+    ]

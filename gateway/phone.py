@@ -1,0 +1,29 @@
+"""Phone numbers in E.164, the one form the database holds.
+
+phonenumbers' is_valid_number rejects Ofcom's drama range (07700 900xxx) that tests and
+demos must use, so a number is accepted when it is *possible* for its region.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+class InvalidNumber(ValueError):
+    """A phone number that cannot be a mobile or landline number."""
+
+
+def normalise(number: str, region: str = "GB") -> str:
+    """Return `number` as E.164 (`+447700900123`), reading national forms in `region`."""
+    text = number.strip()
+    if not text:
+        raise InvalidNumber("empty phone number")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region.upper())
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidNumber(f"{number!r} is not a phone number ({exc})") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidNumber(f"{number!r} is not a possible number for region {region}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

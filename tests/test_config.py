@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_example_config_loads() -> None:
+    cfg = config.load(ROOT / "config.example.toml")
+    assert cfg.gateway.country == "GB"
+    assert [m.name for m in cfg.modems] == ["dongle1"]
+    assert cfg.modems[0].driver == "at"
+
+
+def test_an_unknown_key_names_the_key_and_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[gateway]\ncountry = "GB"\ncountyr = "GB"\n')
+    with pytest.raises(config.ConfigError) as err:
+        config.load(path)
+    assert "gateway.countyr" in str(err.value) and str(path) in str(err.value)
+
+
+def test_an_unknown_section_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match=r"unknown section \[modems\]"):
+        config.load(write(tmp_path, '[modems]\nname = "x"\n'))
+
+
+def test_a_wrong_type_names_the_key(tmp_path: Path) -> None:
+    text = '[[modem]]\nname = "m"\nport = "/dev/x"\nbaudrate = "fast"\n'
+    with pytest.raises(config.ConfigError, match=r"modem\[0\]\.baudrate must be a whole number"):
+        config.load(write(tmp_path, text))
+
+
+def test_a_boolean_is_not_a_number(tmp_path: Path) -> None:
+    text = '[[modem]]\nname = "m"\nport = "/dev/x"\nmax_per_minute = true\n'
+    with pytest.raises(config.ConfigError, match="max_per_minute"):
+        config.load(write(tmp_path, text))
+
+
+def test_an_unknown_driver_is_refused(tmp_path: Path) -> None:
+    text = '[[modem]]\nname = "m"\nport = "/dev/x"\ndriver = "magic"\n'
+    with pytest.raises(config.ConfigError, match=r"modem\[0\]\.driver"):
+        config.load(write(tmp_path, text))
+
+
+def test_two_modems_may_not_share_a_name(tmp_path: Path) -> None:
+    text = '[[modem]]\nname = "m"\nport = "/a"\n[[modem]]\nname = "m"\nport = "/b"\n'
+    with pytest.raises(config.ConfigError, match="used twice"):
+        config.load(write(tmp_path, text))
+
+
+def test_a_modem_without_a_name_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match=r"missing key modem\[0\]\.name"):
+        config.load(write(tmp_path, '[[modem]]\nport = "/dev/x"\n'))
+
+
+def test_broken_toml_says_so(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="not valid TOML"):
+        config.load(write(tmp_path, "[gateway\n"))
+
+
+def test_a_missing_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="no such config file"):
+        config.load(tmp_path / "nope.toml")
+
+
+def test_the_environment_names_the_default_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, '[gateway]\ncountry = "IE"\n')
+    monkeypatch.setenv("SMSGW_CONFIG", str(path))
+    assert config.load().gateway.country == "IE"
+
+
+def test_integers_are_accepted_where_numbers_are_expected(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, "[outbox]\nretry_base = 3\n"))
+    assert cfg.outbox.retry_base == 3.0 and isinstance(cfg.outbox.retry_base, float)

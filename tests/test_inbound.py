@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from gateway.config import InboundConfig
+from gateway.db import utcnow
+from gateway.inbound import Inbox, IncomingPart
+from gateway.models import InboundMessage
+
+SENDER = "+447700900201"
+T0 = datetime(2026, 11, 21, 23, 15, 4, tzinfo=UTC)
+
+
+def inbox(engine: Engine) -> Inbox:
+    return Inbox(engine, InboundConfig(partial_timeout=60))
+
+
+def test_a_single_part_message_is_stored_at_once(engine: Engine) -> None:
+    done = inbox(engine).store("m1", IncomingPart(SENDER, T0, "hare coursers at Docking"))
+    assert [(m.sender, m.text, m.complete) for m in done] == [
+        (SENDER, "hare coursers at Docking", True)
+    ]
+
+
+def test_the_same_sms_read_twice_is_stored_once(engine: Engine) -> None:
+    box = inbox(engine)
+    part = IncomingPart(SENDER, T0, "white van, no lights")
+    assert len(box.store("m1", part)) == 1
+    assert box.store("m1", part) == []
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(InboundMessage)) == 1
+
+
+def test_two_different_texts_in_the_same_second_are_both_kept(engine: Engine) -> None:
+    box = inbox(engine)
+    box.store("m1", IncomingPart(SENDER, T0, "first"))
+    box.store("m1", IncomingPart(SENDER, T0, "second"))
+    assert [m.text for m in box.recent()] == ["second", "first"]
+
+
+def test_parts_out_of_order_are_joined_in_order(engine: Engine) -> None:
+    box = inbox(engine)
+    texts = {1: "Silver Subaru ", 2: "KX19 ABC heading ", 3: "to Docking"}
+    assert box.store("m1", IncomingPart(SENDER, T0, texts[3], 77, 3, 3)) == []
+    assert box.store("m1", IncomingPart(SENDER, T0, texts[1], 77, 1, 3)) == []
+    done = box.store("m1", IncomingPart(SENDER, T0 + timedelta(seconds=2), texts[2], 77, 2, 3))
+    assert [(m.text, m.complete, m.parts) for m in done] == [
+        ("Silver Subaru KX19 ABC heading to Docking", True, 3)
+    ]
+
+
+def test_a_duplicated_part_does_not_complete_a_set(engine: Engine) -> None:
+    box = inbox(engine)
+    box.store("m1", IncomingPart(SENDER, T0, "a", 5, 1, 2))
+    assert box.store("m1", IncomingPart(SENDER, T0, "a", 5, 1, 2)) == []
+    assert box.recent() == []
+
+
+def test_an_incomplete_set_is_stored_as_partial_after_the_timeout(engine: Engine) -> None:
+    box = inbox(engine)
+    box.store("m1", IncomingPart(SENDER, T0, "start ", 9, 1, 3))
+    box.store("m1", IncomingPart(SENDER, T0, " end", 9, 3, 3))
+    assert box.flush_partials(now=utcnow()) == []  # not overdue yet
+    done = box.flush_partials(now=utcnow() + timedelta(seconds=61))
+    assert [(m.text, m.complete) for m in done] == [("start [part 2 of 3 missing] end", False)]
+    # the late part completes the stored message instead of starting a new one
+    late = box.store("m1", IncomingPart(SENDER, T0, "middle", 9, 2, 3))
+    assert [(m.id, m.text, m.complete) for m in late] == [(done[0].id, "start middle end", True)]
+    assert len(box.recent()) == 1
+
+
+def test_parts_of_different_senders_are_not_mixed(engine: Engine) -> None:
+    box = inbox(engine)
+    other = "+447700900202"
+    box.store("m1", IncomingPart(SENDER, T0, "A1", 1, 1, 2))
+    box.store("m1", IncomingPart(other, T0, "B2", 1, 2, 2))
+    assert box.recent() == []
+    done = box.store("m1", IncomingPart(other, T0, "B1", 1, 1, 2))
+    assert [(m.sender, m.text) for m in done] == [(other, "B1B2")]
+
+
+def test_an_undecodable_pdu_is_kept(engine: Engine) -> None:
+    box = inbox(engine)
+    box.store_undecodable("m1", "07911326", "truncated")
+    with engine.connect() as conn:
+        rows = conn.execute(select(func.count()).select_from(InboundMessage)).scalar()
+        kept = conn.exec_driver_sql("select pdu, error from undecodable_pdus").all()
+    assert rows == 0 and [tuple(r) for r in kept] == [("07911326", "truncated")]
