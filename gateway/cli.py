@@ -14,6 +14,8 @@ from gateway.commands.common import UsageError, fail
 
 log = logging.getLogger("smsgw")
 
+SERVICES = frozenset({"demo", "run", "daemon", "web"})
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -27,7 +29,11 @@ def _add_config(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smsgw", description="Rural SMS alert gateway")
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        help="DEBUG, INFO, WARNING (default: INFO for services, WARNING for one-shot commands)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def cmd(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
@@ -89,9 +95,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return system.emulator(argparse.Namespace(rest=args_list[1:]))
     parser = build_parser()
     args = parser.parse_args(args_list)
+    service = args.command in SERVICES
+    level = args.log_level or ("INFO" if service else "WARNING")
     logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
-        stream=sys.stdout,
+        level=getattr(logging, str(level).upper(), logging.INFO),
+        # Services log to standard output for journald; one-shot commands keep standard
+        # output for their answer, which scripts read.
+        stream=sys.stdout if service else sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
     handler: Handler = args.handler

@@ -1,0 +1,88 @@
+"""The `smsgw` command line as scripts use it: real processes, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from procs import SMSGW
+from sqlalchemy import Engine
+
+from gateway.config import InboundConfig
+from gateway.db import utcnow
+from gateway.inbound import Inbox, IncomingPart
+
+
+def smsgw(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SMSGW, *args], capture_output=True, text=True, timeout=60)
+
+
+def config_file(tmp_path: Path, db_url: str) -> str:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\nurl = "{db_url}"\n')
+    return str(path)
+
+
+def test_send_queues_a_message_and_prints_its_id(tmp_path: Path, db_url: str) -> None:
+    cfg = config_file(tmp_path, db_url)
+    done = smsgw(
+        "send", "--config", cfg, "--to", "07700 900123", "--text", "hello", "--priority", "urgent"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
+    status = smsgw("status", "--config", cfg, "--json")
+    data = json.loads(status.stdout)
+    assert data["messages"] == {"queued": 1, "sending": 0, "sent": 0, "delivered": 0, "failed": 0}
+    assert data["modems"] == []
+
+
+def test_an_impossible_number_is_refused_with_one_line_and_status_2(
+    tmp_path: Path, db_url: str
+) -> None:
+    done = smsgw("send", "--config", config_file(tmp_path, db_url), "--to", "12", "--text", "x")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "'12'" in done.stderr
+
+
+def test_a_bad_config_names_the_key_and_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[gateway]\ncuntry = "GB"\n')
+    done = smsgw("status", "--config", str(path))
+    assert done.returncode == 2
+    assert "gateway.cuntry" in done.stderr and str(path) in done.stderr
+
+
+def test_the_environment_variable_names_the_config(tmp_path: Path, db_url: str) -> None:
+    import os
+
+    env = {**os.environ, "SMSGW_CONFIG": config_file(tmp_path, db_url)}
+    done = subprocess.run(
+        [*SMSGW, "status", "--json"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["messages"]["queued"] == 0
+
+
+def test_inbox_lists_received_messages_newest_first(
+    tmp_path: Path, db_url: str, engine: Engine
+) -> None:
+    box = Inbox(engine, InboundConfig())
+    box.store("m1", IncomingPart("+447700900401", utcnow(), "first"))
+    box.store("m1", IncomingPart("+447700900402", utcnow(), "<b>second</b>"))
+    done = smsgw("inbox", "--config", config_file(tmp_path, db_url), "--json", "--limit", "5")
+    rows = json.loads(done.stdout)
+    assert [(r["from"], r["text"], r["complete"]) for r in rows] == [
+        ("+447700900402", "<b>second</b>", True),
+        ("+447700900401", "first", True),
+    ]
+    assert rows[0]["received_at"].endswith("Z")
+
+
+def test_db_upgrade_reports_the_revision(tmp_path: Path, db_url: str) -> None:
+    done = smsgw("db", "upgrade", "--config", config_file(tmp_path, db_url))
+    assert done.returncode == 0 and "revision 0001" in done.stdout
+
+
+def test_bad_usage_exits_2() -> None:
+    assert smsgw("send", "--to", "x").returncode == 2
