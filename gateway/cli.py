@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from gateway import config as config_mod
-from gateway.commands import messaging, system
+from gateway.commands import accounts, messaging, system
 from gateway.commands.common import UsageError, fail
 
 log = logging.getLogger("smsgw")
@@ -81,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=50)
+
+    user = sub.add_parser("user", help="console logins").add_subparsers(
+        dest="user_cmd", required=True
+    )
+    p = user.add_parser("add", help="create a console login")
+    p.set_defaults(handler=accounts.user_add)
+    _add_config(p)
+    p.add_argument("--username", required=True)
+    p.add_argument("--role", required=True, choices=("admin", "operator", "viewer"))
+    p.add_argument("--password-file", default=None, help="read the password from this file")
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_cmd", required=True)
     p = db.add_parser("upgrade", help="apply migrations")

@@ -68,7 +68,8 @@ class InboundConfig:
 @dataclass(frozen=True)
 class WebConfig:
     listen: str = "127.0.0.1:8080"
-    secret_key: str = ""
+    secret_key: str = ""  # signs console sessions; empty: a new one each start
+    secure_cookies: bool = False  # true when the console is served over HTTPS
 
 
 @dataclass(frozen=True)

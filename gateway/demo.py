@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from gateway import config as config_mod
+from gateway import migrate, users
 from gateway.daemon import Daemon
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,28 @@ def simulate_gamekeepers(inject: Path, stop: threading.Event, every: float = 30.
         log.info("simulated gamekeeper texted: %s", text)
 
 
+DEMO_USERS = (("admin", "admin"), ("operator", "operator"), ("viewer", "viewer"))
+DEMO_PASSWORD = "smsgw-demo"
+
+
+def fresh_database(root: Path) -> None:
+    for name in ("smsgw.db", "smsgw.db-wal", "smsgw.db-shm", "emulator.log"):
+        (root / name).unlink(missing_ok=True)
+
+
 def run_demo(directory: str, port: int, duration: float = 0.0) -> int:
+    from web import create_app
+    from web.server import ConsoleServer
+
     root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    fresh_database(root)
     config = config_mod.load(write_config(root))
     daemon = Daemon(config)
+    migrate.upgrade(daemon.engine)
+    for username, role in DEMO_USERS:
+        users.add(daemon.engine, username, DEMO_PASSWORD, role)
+    console = ConsoleServer(create_app(config, engine=daemon.engine), "127.0.0.1", port)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -82,6 +101,7 @@ def run_demo(directory: str, port: int, duration: float = 0.0) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     daemon.start()
+    console.start()
     daemon.outbox.enqueue_many(
         [
             (n, "Demo: welcome to the rural crime alert service. Reply STOP to opt out.")
@@ -92,6 +112,11 @@ def run_demo(directory: str, port: int, duration: float = 0.0) -> int:
     sim = threading.Thread(target=simulate_gamekeepers, args=(root / "inject", stop), daemon=True)
     sim.start()
     print(f"smsgw demo running in {root.resolve()} (config {root / 'config.toml'})", flush=True)
+    print(
+        f"console: {console.url}  login: admin / {DEMO_PASSWORD} "
+        f"(also operator, viewer; same password)",
+        flush=True,
+    )
     print(
         f"emulated modem log: {root / 'emulator.log'}; try: smsgw status --config "
         f"{root / 'config.toml'}",
@@ -104,5 +129,6 @@ def run_demo(directory: str, port: int, duration: float = 0.0) -> int:
                 break
     finally:
         stop.set()
+        console.stop()
         daemon.stop()
     return 0

@@ -113,3 +113,32 @@ class ModemStatus(Base):
     rssi: Mapped[int | None] = mapped_column(Integer, default=None)
     sent_today: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
+
+
+class User(Base):
+    """A console login. Passwords and API tokens are stored only as hashes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))  # admin, operator, viewer
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Append-only record of who did what. The migration adds triggers that refuse
+    UPDATE and DELETE, so not even a bug in this code can rewrite history."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))  # a username, "sms:<masked number>" or "system"
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_audit_at", "at"),)

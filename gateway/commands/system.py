@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
+import threading
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
 
 from gateway import migrate
 from gateway.commands.common import fail, load_config, print_json
+from gateway.config import Config, ConfigError
 from gateway.daemon import Daemon
 from gateway.db import make_engine
 from hardware.errors import ModemError, ModemNotReady
+
+if TYPE_CHECKING:
+    from web.server import ConsoleServer
 
 
 def daemon(args: argparse.Namespace) -> int:
@@ -20,12 +29,45 @@ def daemon(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    return daemon(args)
+    """Daemon and console in one process, sharing one engine (the Pi default)."""
+    config = load_config(args)
+    if not config.modems:
+        return fail(f"{config.path}: no [[modem]] configured", 2)
+    gateway = Daemon(config)
+    console = _console(config, gateway.engine)
+    console.start()
+    print(f"console on {console.url}", flush=True)
+    try:
+        return gateway.serve()
+    finally:
+        console.stop()
 
 
 def web(args: argparse.Namespace) -> int:
-    load_config(args)
-    return fail("the console is not part of this version yet", 1)
+    config = load_config(args)
+    engine = make_engine(config.database.url)
+    migrate.upgrade(engine)
+    console = _console(config, engine)
+    print(f"console on {console.url}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    console.start()
+    stop.wait()
+    console.stop()
+    return 0
+
+
+def _console(config: Config, engine: Engine) -> ConsoleServer:
+    # The one place gateway reaches up to web/: the command line hosts the console.
+    from web import create_app
+    from web.server import ConsoleServer, parse_listen
+
+    try:
+        host, port = parse_listen(config.web.listen)
+    except ValueError as exc:
+        raise ConfigError(f"{config.path}: {exc}") from None
+    return ConsoleServer(create_app(config, engine=engine), host, port)
 
 
 def demo(args: argparse.Namespace) -> int:

@@ -1,0 +1,55 @@
+"""The control-room console: a Flask app that reads and changes state only through
+gateway's services, never a modem."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import Engine
+
+from gateway.config import Config
+from gateway.db import make_engine
+
+csrf = CSRFProtect()
+
+
+def create_app(
+    config: Config, *, engine: Engine | None = None, test_config: dict[str, Any] | None = None
+) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=config.web.secret_key or secrets.token_hex(32),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.web.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,  # a night shift keeps one page open for hours
+        SMSGW_CONFIG=config,
+        SMSGW_ENGINE=engine or make_engine(config.database.url),
+    )
+    if test_config:
+        app.config.update(test_config)
+    csrf.init_app(app)
+
+    from web import auth, dashboard
+
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'"
+        )
+        return response
+
+    return app

@@ -1,0 +1,36 @@
+"""Serving the console with waitress, alone or beside the daemon."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask
+from waitress.server import create_server
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"web.listen must look like 127.0.0.1:8080, not {listen!r}")
+    return host.strip("[]"), int(port)
+
+
+class ConsoleServer:
+    """A waitress server on its own thread; `port` is known once it is bound."""
+
+    def __init__(self, app: Flask, host: str, port: int) -> None:
+        self._server = create_server(app, host=host, port=port, threads=8, ident="smsgw")
+        self.port: int = self._server.effective_port
+        self.host = host
+        self._thread = threading.Thread(target=self._server.run, name="console", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.close()
+        self._thread.join(timeout=5)
