@@ -39,7 +39,7 @@ class Daemon:
         self.inbox = Inbox(self.engine, config.inbound)
         self.handlers = list(handlers)
         self.workers: list[ModemWorker] = []
-        self._built: list[BuiltModem] = []
+        self.built: list[BuiltModem] = []
         self.stopping = threading.Event()
 
     def start(self) -> None:
@@ -48,7 +48,7 @@ class Daemon:
         self.outbox.requeue_stale(names)
         for settings in self.config.modems:
             built = build(settings)
-            self._built.append(built)
+            self.built.append(built)
             worker = ModemWorker(
                 built.modem,
                 settings,
@@ -74,9 +74,8 @@ class Daemon:
             worker.stop()
         for worker in self.workers:
             worker.join(timeout=30)
-        for built in self._built:
-            if built.cleanup is not None:
-                built.cleanup()
+        for built in self.built:
+            built.cleanup()
         log.info("gateway %s stopped", self.config.node)
 
     def serve(self) -> int:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gateway.config import ConfigError, ModemConfig
 from hardware.modem import Modem
+
+if TYPE_CHECKING:
+    from hardware.emulator import Emulator
 
 
 @dataclass
 class BuiltModem:
     modem: Modem
-    cleanup: Callable[[], None] | None = None  # stops an in-process emulator
+    emulator: Emulator | None = None  # driver = "emulator": the modem it runs in this process
+
+    def cleanup(self) -> None:
+        if self.emulator is not None:
+            self.emulator.stop()
 
 
 def build(settings: ModemConfig) -> BuiltModem:
@@ -35,5 +42,5 @@ def build(settings: ModemConfig) -> BuiltModem:
             pin=settings.pin,
         )
         device = emulator.start()
-        return BuiltModem(AtModem(settings.name, device, pin=settings.pin), emulator.stop)
+        return BuiltModem(AtModem(settings.name, device, pin=settings.pin), emulator)
     raise ConfigError(f"modem {settings.name!r}: driver {settings.driver!r} is not available yet")

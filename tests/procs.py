@@ -50,11 +50,10 @@ def write_config(tmp: Path, db_url: str, port: Path, **outbox: float) -> Path:
 
 
 def start_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [*SMSGW, "daemon", "--config", str(config)],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [*SMSGW, "daemon", "--config", str(config)], stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def stop(proc: subprocess.Popen[str] | subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
@@ -65,6 +64,8 @@ def stop(proc: subprocess.Popen[str] | subprocess.Popen[bytes], sig: int = signa
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def sent_texts(log: Path) -> Counter[str]:

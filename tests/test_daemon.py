@@ -89,8 +89,9 @@ def test_an_inbound_text_is_stored_and_deleted_from_the_sim(daemon: Daemon, tmp_
         "hare coursers at Bircham, 2 dogs",
         True,
     )
-    emulator = daemon._built[0].cleanup.__self__  # type: ignore[union-attr]
-    wait_for(lambda: not emulator.store.messages(), 5, "the SIM store to be emptied")
+    emulator = daemon.built[0].emulator
+    assert emulator is not None
+    wait_for(lambda: emulator.store.used() == 0, 5, "the SIM store to be emptied")
 
 
 def test_a_long_inbound_text_is_joined_from_its_parts(daemon: Daemon, tmp_path: Path) -> None:
