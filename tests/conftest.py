@@ -12,6 +12,26 @@ from gateway import migrate
 from gateway.db import make_engine
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--modem-port",
+        default=None,
+        help="a real modem's port: runs the tests marked 'hardware' against it",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `hardware` run only with --modem-port; otherwise they are deselected
+    (not skipped: nothing is missing, there is just no dongle on this machine)."""
+    if config.getoption("--modem-port"):
+        return
+    keep = [item for item in items if item.get_closest_marker("hardware") is None]
+    dropped = [item for item in items if item.get_closest_marker("hardware") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'smsgw.db'}"
