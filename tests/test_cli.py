@@ -13,7 +13,6 @@ from gateway.config import InboundConfig
 from gateway.db import utcnow
 from gateway.inbound import Inbox, IncomingPart
 
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
