@@ -89,3 +89,33 @@ def test_db_upgrade_reports_the_revision(tmp_path: Path, db_url: str) -> None:
 
 def test_bad_usage_exits_2() -> None:
     assert smsgw("send", "--to", "x").returncode == 2
+
+
+def test_modem_probe_identifies_the_emulated_modem() -> None:
+    from hardware.emulator import Emulator
+
+    emulator = Emulator(imei="356938035643809")
+    device = emulator.start()
+    try:
+        done = smsgw("modem", "probe", device, "--json")
+    finally:
+        emulator.stop()
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert info["imei"] == "356938035643809"
+    assert (info["state"], info["sim"], info["registration"]) == ("ready", "ready", "home")
+    assert info["operator"] and info["bars"] > 0 and info["dbm"] < 0
+
+
+def test_modem_probe_reports_a_sim_that_wants_a_pin() -> None:
+    from hardware.emulator import Emulator
+
+    emulator = Emulator(pin="4821")
+    device = emulator.start()
+    try:
+        done = smsgw("modem", "probe", device, "--json")
+    finally:
+        emulator.stop()
+    assert done.returncode == 1
+    info = json.loads(done.stdout)
+    assert info["state"] == "pin-required" and info["sim"] == "pin-required"
