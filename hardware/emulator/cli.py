@@ -1,0 +1,130 @@
+"""`smsgw emulator`: run the emulated modem until SIGTERM or SIGINT.
+
+The device path is the only thing on stdout (a script reads it with `read`); logs go to
+stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
+
+from hardware.emulator.modem import Emulator
+from hardware.emulator.session import TRACE
+
+log = logging.getLogger(__name__)
+_NUMBER = re.compile(r"\+?\d{3,15}")
+
+
+def _number(value: str) -> str:
+    if not _NUMBER.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"not a phone number: {value!r}")
+    return value
+
+
+def _seconds(value: str) -> float:
+    number = float(value)
+    if not number >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0: {value}")
+    return number
+
+
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="smsgw emulator", description="An AT-command GSM modem on a pseudo-terminal."
+    )
+    p.add_argument("--link", help="make a stable symlink at PATH to the pty")
+    p.add_argument("--number", type=_number, default="+447700900000", help="the SIM's number")
+    p.add_argument(
+        "--send-latency", type=_seconds, default=0.0, metavar="S", help="seconds each AT+CMGS takes"
+    )
+    p.add_argument(
+        "--fail-every",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="every Nth send fails with +CMS ERROR: 38",
+    )
+    p.add_argument("--log", metavar="FILE", help="append one JSON line per sent part")
+    p.add_argument("--inject-dir", metavar="DIR", help="*.json files here arrive as SMS")
+    p.add_argument("--pin", default="", help="SIM PIN the client must enter")
+    p.add_argument("--operator", default="EE", help="network name for AT+COPS?")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="-v debug, -vv raw AT traffic (PIN redacted)",
+    )
+    return p
+
+
+@contextmanager
+def _until_signalled() -> Iterator[threading.Event]:
+    """An event set by SIGTERM or SIGINT; handlers only in the main thread, restored after."""
+    done = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield done
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        done.set()
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield done
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or bad usage (2), without leaving the caller
+        return exc.code if isinstance(exc.code, int) else 2
+    level = {0: logging.INFO, 1: logging.DEBUG}.get(args.verbose, TRACE)
+    logging.addLevelName(TRACE, "TRACE")
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("hardware.emulator").setLevel(level)
+    emulator = Emulator(
+        number=args.number,
+        send_latency=args.send_latency,
+        fail_every=args.fail_every,
+        log_path=args.log,
+        inject_dir=args.inject_dir,
+        link=args.link,
+        pin=args.pin,
+        operator=args.operator,
+    )
+    with _until_signalled() as done:
+        try:
+            device = emulator.start()
+        except OSError as exc:
+            print(f"smsgw emulator: cannot start: {exc}", file=sys.stderr)
+            return 1
+        print(device, flush=True)
+        try:
+            while not done.wait(0.5):
+                pass
+        finally:
+            emulator.stop()
+    log.info("emulator stopped")
+    return 0
