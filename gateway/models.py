@@ -36,7 +36,7 @@ class Message(Base):
     failed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
-        Index("ix_messages_claim", "status", "priority", "next_attempt_at", "id"),
+        Index("ix_messages_claim", "status", "priority", "id", "next_attempt_at"),
         Index("ix_messages_modem_status", "modem", "status"),
     )
 
@@ -113,6 +113,34 @@ class ModemStatus(Base):
     rssi: Mapped[int | None] = mapped_column(Integer, default=None)
     sent_today: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
+    registration: Mapped[str] = mapped_column(String(16), default="")
+    sim: Mapped[str] = mapped_column(String(16), default="")
+    port: Mapped[str] = mapped_column(String(256), default="")  # the device in use now
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    resting_until: Mapped[datetime | None] = mapped_column(default=None)
+    day_left: Mapped[int | None] = mapped_column(Integer, default=None)  # of max_per_day
+    recipients_left: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class SentPart(Base):
+    """One part handed to the network, with the reference a status report will quote."""
+
+    __tablename__ = "sent_parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    modem: Mapped[str] = mapped_column(String(64))
+    ref: Mapped[int] = mapped_column(Integer)  # TP-MR, 0-255: rolls over, so match recent ones
+    part: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="sent")  # sent, delivered, failed
+    tp_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    reported_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        Index("ix_sent_parts_match", "modem", "ref", "sent_at"),
+        Index("ix_sent_parts_message", "message_id"),
+    )
 
 
 class User(Base):

@@ -10,15 +10,15 @@ and several daemons on one database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from gateway.config import OutboxConfig
 from gateway.db import utcnow
-from gateway.models import Message
+from gateway.models import Message, SentPart
 from gateway.privacy import mask
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,48 @@ class Claimed:
     text: str
     priority: int
     attempts: int
+
+
+_CLAIM = (
+    update(Message)
+    .where(
+        Message.id
+        == select(Message.id)
+        .where(Message.status == "queued", Message.next_attempt_at <= bindparam("b_now"))
+        .order_by(Message.priority, Message.id)
+        .limit(1)
+        .scalar_subquery(),
+        Message.status == "queued",
+    )
+    .values(
+        status="sending",
+        attempts=Message.attempts + 1,
+        modem=bindparam("b_modem"),
+        claimed_by=bindparam("b_node"),
+        claimed_at=bindparam("b_now"),
+    )
+    .returning(Message.id, Message.to, Message.text, Message.priority, Message.attempts)
+)
+_ANY_DUE = (
+    select(Message.id)
+    .where(Message.status == "queued", Message.next_attempt_at <= bindparam("b_now"))
+    .limit(1)
+)
+_FINISH = (
+    update(Message)
+    .where(
+        Message.id == bindparam("b_id"),
+        Message.status == "sending",
+        Message.claimed_by == bindparam("b_node"),
+    )
+    .values(
+        status="sent",
+        sent_at=bindparam("b_sent_at"),
+        refs=bindparam("b_refs"),
+        parts=bindparam("b_parts"),
+        last_error=None,
+    )
+)
 
 
 def priority_value(name: str) -> int:
@@ -101,51 +143,74 @@ class Outbox:
     def claim(self, modem: str, now: datetime | None = None) -> Claimed | None:
         """Take the most urgent message that is due, or None when there is nothing to do."""
         now = now or utcnow()
-        due = (
-            select(Message.id)
-            .where(Message.status == "queued", Message.next_attempt_at <= now)
-            .order_by(Message.priority, Message.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-        stmt = (
-            update(Message)
-            .where(Message.id == due, Message.status == "queued")
-            .values(
-                status="sending",
-                attempts=Message.attempts + 1,
-                modem=modem,
-                claimed_by=self.node,
-                claimed_at=now,
-            )
-            .returning(Message.id, Message.to, Message.text, Message.priority, Message.attempts)
-        )
         for _ in range(3):  # another worker may win the row between the select and the update
             with self.engine.begin() as conn:
-                row = conn.execute(stmt).first()
-            if row is not None:
-                log.info("message %d sending on %s (attempt %d)", row.id, modem, row.attempts)
-                return Claimed(row.id, row.to, row.text, row.priority, row.attempts)
-            if not self._any_due(now):
-                return None
+                claimed = self._claim(conn, modem, now)
+            if claimed is not None or not self._any_due(now):
+                return claimed
         return None
+
+    def _claim(self, conn: Connection, modem: str, now: datetime) -> Claimed | None:
+        row = conn.execute(_CLAIM, {"b_now": now, "b_modem": modem, "b_node": self.node}).first()
+        if row is None:
+            return None
+        log.debug("message %d sending on %s (attempt %d)", row.id, modem, row.attempts)
+        return Claimed(row.id, row.to, row.text, row.priority, row.attempts)
 
     def _any_due(self, now: datetime) -> bool:
         with self.engine.connect() as conn:
-            q = select(Message.id).where(Message.status == "queued", Message.next_attempt_at <= now)
-            return conn.execute(q.limit(1)).first() is not None
+            return conn.execute(_ANY_DUE, {"b_now": now}).first() is not None
 
-    def mark_sent(self, msg_id: int, refs: Iterable[int]) -> None:
-        ref_list = [str(r) for r in refs]
-        self._finish(
-            msg_id,
-            status="sent",
-            sent_at=utcnow(),
-            refs=",".join(ref_list),
-            parts=max(1, len(ref_list)),
-            last_error=None,
-        )
-        log.info("message %d sent (%d part(s))", msg_id, max(1, len(ref_list)))
+    def mark_sent(
+        self,
+        msg_id: int,
+        refs: Sequence[int],
+        *,
+        modem: str = "",
+        claim_next: bool = False,
+        track: bool = False,
+    ) -> Claimed | None:
+        """Record a send; with `claim_next`, claim the next message in the same transaction.
+
+        One commit instead of two keeps the modem's radio link busy: the outcome of one
+        message and the attempt of the next are both on disk before the next send starts.
+        With `track`, each part's reference is kept for matching delivery reports.
+        """
+        now = utcnow()
+        parts = max(1, len(refs))
+        nxt = None
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                _FINISH,
+                {
+                    "b_id": msg_id,
+                    "b_node": self.node,
+                    "b_sent_at": now,
+                    "b_refs": ",".join(map(str, refs)),
+                    "b_parts": parts,
+                },
+            ).rowcount
+            if done and refs and track:
+                conn.execute(
+                    insert(SentPart),
+                    [
+                        {
+                            "message_id": msg_id,
+                            "modem": modem,
+                            "ref": ref,
+                            "part": n,
+                            "sent_at": now,
+                            "status": "sent",
+                        }
+                        for n, ref in enumerate(refs, 1)
+                    ],
+                )
+            if claim_next:
+                nxt = self._claim(conn, modem, now)
+        if not done:
+            log.warning("message %d was no longer ours to mark sent", msg_id)
+        log.info("message %d sent (%d part(s))", msg_id, parts)
+        return nxt
 
     def mark_failed(self, msg_id: int, reason: str) -> None:
         self._finish(msg_id, status="failed", failed_at=utcnow(), last_error=reason)

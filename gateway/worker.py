@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from gateway import modem_status
 from gateway.config import Config, ModemConfig
 from gateway.inbound import Inbox, IncomingPart, MessageHandler, Received
-from gateway.outbox import Outbox
+from gateway.outbox import Claimed, Outbox
 from hardware.errors import ModemError, ModemNotReady, PortLost
 from hardware.modem import Modem, ModemEvent, StoredPdu
 from hardware.pdu import Deliver, PduError, decode_incoming
@@ -56,6 +56,7 @@ class ModemWorker:
         self._failures = 0
         self._next_sweep = 0.0
         self._next_send = 0.0
+        self._claimed: Claimed | None = None  # claimed with the last outcome, not yet sent
         self._thread = threading.Thread(target=self.run, name=f"modem-{self.name}", daemon=True)
         modem.set_event_handler(self._on_event)
 
@@ -89,6 +90,7 @@ class ModemWorker:
                 continue
             if not worked:
                 self._pause(self._idle_wait())
+        self.release()
         self.modem.close()
         self._record("stopped")
 
@@ -149,6 +151,7 @@ class ModemWorker:
 
     def _lost(self, detail: str, state: str = "disconnected") -> None:
         log.warning("modem %s lost: %s", self.name, detail)
+        self.release()
         self.connected = False
         self.modem.close()
         self._record(state, detail)
@@ -156,7 +159,8 @@ class ModemWorker:
     def send_one(self) -> bool:
         if self.clock() < self._next_send:
             return False
-        msg = self.outbox.claim(self.name)
+        msg = self._claimed or self.outbox.claim(self.name)
+        self._claimed = None
         if msg is None:
             return False
         if self.settings.max_per_minute:
@@ -178,8 +182,22 @@ class ModemWorker:
             log.exception("message %d crashed the sender; parked as failed", msg.id)
             self.outbox.mark_failed(msg.id, f"internal error: {exc!r}")
             return True
-        self.outbox.mark_sent(msg.id, sent.references)
+        # Claim the next one in the same commit, unless something else should run first.
+        more = self.events.empty() and not self.settings.max_per_minute
+        self._claimed = self.outbox.mark_sent(
+            msg.id,
+            sent.references,
+            modem=self.name,
+            claim_next=more,
+            track=self.config.outbox.status_reports,
+        )
         return True
+
+    def release(self) -> None:
+        """Hand back a message claimed ahead but never sent (on stop or a lost port)."""
+        if self._claimed is not None:
+            self.outbox.hand_back(self._claimed.id, f"{self.name}: not sent, modem stopping")
+            self._claimed = None
 
     def read_inbound(self) -> bool:
         worked = False

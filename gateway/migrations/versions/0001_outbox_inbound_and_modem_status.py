@@ -57,7 +57,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_messages_claim", ["status", "priority", "next_attempt_at", "id"], unique=False
+            "ix_messages_claim", ["status", "priority", "id", "next_attempt_at"], unique=False
         )
         batch_op.create_index("ix_messages_modem_status", ["modem", "status"], unique=False)
 

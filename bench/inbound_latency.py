@@ -1,0 +1,113 @@
+"""From a text arriving at the modem to the gateway's handler having it, committed.
+
+The daemon runs in this process on the AT driver; the emulator runs beside it on a real
+pty (the daemon's built-in emulator is not reachable from outside, so the benchmark
+starts its own and hands the daemon its device path). Each text is injected alone:
+the clock starts just before `inject` (which stores the SMS and announces `+CMTI`) and
+stops when the handler is called, which happens after the row is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import statistics
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bench.procs import BenchError, drama_number, wait_for
+from bench.report import Row
+from gateway import config as config_mod
+from gateway.daemon import Daemon
+from gateway.inbound import Received
+from gateway.models import InboundMessage
+from hardware.emulator import Emulator
+
+TEXTS = 50
+SPACING = 0.2  # seconds between one handled text and the next inject
+TIMEOUT = 5.0  # seconds for one text to reach the handler
+TARGET_MEDIAN = 0.05
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least p% of values at or below it."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))  # ceil without floats drifting
+    return ordered[int(rank) - 1]
+
+
+def build_daemon(workdir: Path, device: str, inbox: queue.Queue[tuple[float, str]]) -> Daemon:
+    cfg = config_mod.from_dict(
+        {
+            "database": {"url": f"sqlite:///{workdir / 'smsgw.db'}"},
+            "gateway": {"node": "bench"},
+            "modem": [{"name": "m1", "driver": "at", "port": device}],
+        },
+        "<bench>",
+    )
+
+    def handler(msg: Received) -> None:
+        inbox.put((time.perf_counter(), msg.text))
+
+    return Daemon(cfg, handlers=[handler])
+
+
+def measure(workdir: Path, n: int = TEXTS) -> list[float]:
+    """Seconds from inject to handler, one per text."""
+    emulator = Emulator(log_path=str(workdir / "emulator.jsonl"))
+    device = emulator.start()
+    inbox: queue.Queue[tuple[float, str]] = queue.Queue()
+    daemon = build_daemon(workdir, device, inbox)
+    latencies: list[float] = []
+    try:
+        daemon.start()
+        wait_for(lambda: all(w.connected for w in daemon.workers), 15, "the modem to be ready")
+        time.sleep(0.5)  # let the start-up sweep of the SIM store finish
+        for i in range(n):
+            text = f"Sighting {i:02d}: blue Hilux KX19 ABC at Docking"
+            started = time.perf_counter()
+            emulator.inject(drama_number(300 + i), text)
+            latencies.append(_await(inbox, text) - started)
+            time.sleep(SPACING)
+        with daemon.engine.connect() as conn:
+            stored = conn.scalar(select(func.count()).select_from(InboundMessage))
+        if stored != n:
+            raise BenchError(f"{n} texts injected but {stored} stored")
+    finally:
+        daemon.stop()
+        daemon.engine.dispose()
+        emulator.stop()
+    return latencies
+
+
+def _await(inbox: queue.Queue[tuple[float, str]], text: str) -> float:
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            at, got = inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise BenchError(f"{text!r} did not reach the handler within {TIMEOUT} s") from None
+        if got == text:
+            return at
+
+
+def run(workdir: Path) -> list[Row]:
+    logging.getLogger("gateway").setLevel(logging.WARNING)
+    latencies = measure(workdir)
+    median = statistics.median(latencies)
+    p95 = percentile(latencies, 95)
+    name = f"inbound latency ({len(latencies)} texts, +CMTI to handler)"
+    return [
+        Row(
+            "inbound.median",
+            f"{name}, median",
+            median,
+            "s",
+            note=f"min {min(latencies):.4f} s, max {max(latencies):.4f} s",
+            target=f"median < {TARGET_MEDIAN} s",
+            ok=median < TARGET_MEDIAN,
+        ),
+        Row("inbound.p95", f"{name}, p95", p95, "s"),
+    ]
