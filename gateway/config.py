@@ -32,6 +32,11 @@ class DatabaseConfig:
 class GatewayConfig:
     country: str = "GB"  # region for numbers written without +
     node: str = ""  # this gateway's name in a shared database; default: the host name
+    admin_number: str = ""  # gets an SMS when a modem is rested
+    health_interval: float = 60.0  # seconds between samples of each modem's signal and state
+    # Where to look for a modem whose port vanished, matched by IMEI (a re-plug can
+    # turn ttyUSB2 into ttyUSB5; /dev/serial/by-id names survive it).
+    port_search: tuple[str, ...] = ("/dev/serial/by-id/*", "/dev/ttyUSB*", "/dev/ttyACM*")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,11 @@ class ModemConfig:
     baudrate: int = 115200
     pin: str = ""
     max_per_minute: int = 0  # 0 = as fast as the modem takes them
+    max_per_day: int = 0  # a SIM plan's limit; 0 = none
+    # UK networks bar a SIM that texts more than about 300 distinct numbers in 24 hours.
+    max_recipients_per_day: int = 300
+    rest_after_failures: int = 5  # consecutive failed sends that rest this modem ...
+    rest_seconds: float = 600.0  # ... for this long, while the others carry on
     # Only for driver = "emulator": the emulated modem's behaviour.
     number: str = "+447700900000"
     send_latency: float = 0.0
@@ -56,7 +66,8 @@ class OutboxConfig:
     retry_base: float = 2.0  # seconds before the first retry; doubles each time
     retry_max: float = 600.0  # the longest wait between two tries
     poll_interval: float = 0.5  # how often an idle worker looks for work queued elsewhere
-    status_reports: bool = False  # ask the network for delivery reports
+    status_reports: bool = True  # ask the network for delivery reports
+    report_window: float = 172800.0  # seconds a sent message waits for its report; then stays sent
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,10 @@ def _build(cls: type[Any], value: Any, where: str, section: str) -> Any:
 
 
 def _check_type(value: Any, hint: Any, where: str, key: str) -> Any:
+    if typing.get_origin(hint) is tuple:  # a TOML array of strings
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: {key} must be a list of strings")
+        return tuple(value)
     union = isinstance(hint, types.UnionType)
     expected: tuple[type, ...] = typing.get_args(hint) if union else (hint,)
     if float in expected and isinstance(value, int) and not isinstance(value, bool):

@@ -57,6 +57,7 @@ class Daemon:
                 self.outbox,
                 self.inbox,
                 self.handlers,
+                probe=built.probe,
             )
             self.outbox.add_listener(worker.wake.set)
             self.workers.append(worker)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,10 +13,14 @@ if TYPE_CHECKING:
     from hardware.emulator import Emulator
 
 
+PROBE_REGISTRATION_WAIT = 3.0  # seconds; a probe only wants the IMEI
+
+
 @dataclass
 class BuiltModem:
     modem: Modem
     emulator: Emulator | None = None  # driver = "emulator": the modem it runs in this process
+    probe: Callable[[str], Modem] | None = None  # opens a stranger's port to ask its IMEI
 
     def cleanup(self) -> None:
         if self.emulator is not None:
@@ -25,9 +30,18 @@ class BuiltModem:
 def build(settings: ModemConfig) -> BuiltModem:
     from hardware.at.modem import AtModem
 
+    def probe(path: str) -> Modem:
+        return AtModem(
+            f"{settings.name}-probe",
+            path,
+            baudrate=settings.baudrate,
+            registration_timeout=PROBE_REGISTRATION_WAIT,
+        )
+
     if settings.driver == "at":
         return BuiltModem(
-            AtModem(settings.name, settings.port, baudrate=settings.baudrate, pin=settings.pin)
+            AtModem(settings.name, settings.port, baudrate=settings.baudrate, pin=settings.pin),
+            probe=probe,
         )
     if settings.driver == "emulator":
         from hardware.emulator import Emulator
@@ -42,5 +56,5 @@ def build(settings: ModemConfig) -> BuiltModem:
             pin=settings.pin,
         )
         device = emulator.start()
-        return BuiltModem(AtModem(settings.name, device, pin=settings.pin), emulator)
+        return BuiltModem(AtModem(settings.name, device, pin=settings.pin), emulator, probe)
     raise ConfigError(f"modem {settings.name!r}: driver {settings.driver!r} is not available yet")

@@ -6,8 +6,9 @@ Written by the daemon only when something changes; read by anyone.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, insert, select, update
 
@@ -86,3 +87,16 @@ def all_modems(engine: Engine) -> list[ModemView]:
         )
         for r in rows
     ]
+
+
+def recent_sends(engine: Engine, modem: str) -> list[tuple[float, str]]:
+    """This modem's sends in the last 24 hours, as (epoch seconds, number): seeds its budget."""
+    since = utcnow() - timedelta(days=1)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Message.sent_at, Message.to).where(
+                Message.modem == modem, Message.sent_at >= since
+            )
+        ).all()
+    now_epoch, now = time.time(), utcnow()
+    return [(now_epoch - (now - sent).total_seconds(), to) for sent, to in rows if sent]

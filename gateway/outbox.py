@@ -10,11 +10,11 @@ and several daemons on one database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, Update, bindparam, func, insert, select, update
 
 from gateway.config import OutboxConfig
 from gateway.db import utcnow
@@ -41,26 +41,31 @@ class Claimed:
     attempts: int
 
 
-_CLAIM = (
-    update(Message)
-    .where(
-        Message.id
-        == select(Message.id)
-        .where(Message.status == "queued", Message.next_attempt_at <= bindparam("b_now"))
-        .order_by(Message.priority, Message.id)
-        .limit(1)
-        .scalar_subquery(),
-        Message.status == "queued",
+def _claim_statement(only_known: bool) -> Update:
+    due = select(Message.id).where(
+        Message.status == "queued", Message.next_attempt_at <= bindparam("b_now")
     )
-    .values(
-        status="sending",
-        attempts=Message.attempts + 1,
-        modem=bindparam("b_modem"),
-        claimed_by=bindparam("b_node"),
-        claimed_at=bindparam("b_now"),
+    if only_known:  # a modem at its distinct-recipient limit may still text those it has
+        due = due.where(Message.to.in_(bindparam("b_known", expanding=True)))
+    return (
+        update(Message)
+        .where(
+            Message.id == due.order_by(Message.priority, Message.id).limit(1).scalar_subquery(),
+            Message.status == "queued",
+        )
+        .values(
+            status="sending",
+            attempts=Message.attempts + 1,
+            modem=bindparam("b_modem"),
+            claimed_by=bindparam("b_node"),
+            claimed_at=bindparam("b_now"),
+        )
+        .returning(Message.id, Message.to, Message.text, Message.priority, Message.attempts)
     )
-    .returning(Message.id, Message.to, Message.text, Message.priority, Message.attempts)
-)
+
+
+_CLAIM = _claim_statement(only_known=False)
+_CLAIM_KNOWN = _claim_statement(only_known=True)
 _ANY_DUE = (
     select(Message.id)
     .where(Message.status == "queued", Message.next_attempt_at <= bindparam("b_now"))
@@ -140,18 +145,36 @@ class Outbox:
         self._notify()
         return ids
 
-    def claim(self, modem: str, now: datetime | None = None) -> Claimed | None:
-        """Take the most urgent message that is due, or None when there is nothing to do."""
+    def claim(
+        self,
+        modem: str,
+        now: datetime | None = None,
+        *,
+        only_to: Collection[str] | None = None,
+    ) -> Claimed | None:
+        """Take the most urgent message that is due, or None when there is nothing to do.
+
+        With `only_to`, only a message to one of those numbers.
+        """
         now = now or utcnow()
         for _ in range(3):  # another worker may win the row between the select and the update
             with self.engine.begin() as conn:
-                claimed = self._claim(conn, modem, now)
+                claimed = self._claim(conn, modem, now, only_to)
             if claimed is not None or not self._any_due(now):
                 return claimed
         return None
 
-    def _claim(self, conn: Connection, modem: str, now: datetime) -> Claimed | None:
-        row = conn.execute(_CLAIM, {"b_now": now, "b_modem": modem, "b_node": self.node}).first()
+    def _claim(
+        self,
+        conn: Connection,
+        modem: str,
+        now: datetime,
+        only_to: Collection[str] | None = None,
+    ) -> Claimed | None:
+        params: dict[str, object] = {"b_now": now, "b_modem": modem, "b_node": self.node}
+        if only_to is not None:
+            params["b_known"] = list(only_to)
+        row = conn.execute(_CLAIM if only_to is None else _CLAIM_KNOWN, params).first()
         if row is None:
             return None
         log.debug("message %d sending on %s (attempt %d)", row.id, modem, row.attempts)
@@ -168,6 +191,7 @@ class Outbox:
         *,
         modem: str = "",
         claim_next: bool = False,
+        only_to: Collection[str] | None = None,
         track: bool = False,
     ) -> Claimed | None:
         """Record a send; with `claim_next`, claim the next message in the same transaction.
@@ -206,7 +230,7 @@ class Outbox:
                     ],
                 )
             if claim_next:
-                nxt = self._claim(conn, modem, now)
+                nxt = self._claim(conn, modem, now, only_to)
         if not done:
             log.warning("message %d was no longer ours to mark sent", msg_id)
         log.info("message %d sent (%d part(s))", msg_id, parts)

@@ -1,4 +1,4 @@
-"""One thread owns one modem: it sends, reads what arrives and reconnects.
+"""One thread owns one modem: it sends, reads what arrives, watches health, reconnects.
 
 The loop is made of small steps that each say whether they found work, so tests can
 call them one at a time. The modem's reader thread only queues events and wakes this
@@ -12,20 +12,25 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from gateway import modem_status
+from gateway import delivery, health, modem_status
+from gateway.budget import Budget
 from gateway.config import Config, ModemConfig
+from gateway.db import utcnow
 from gateway.inbound import Inbox, IncomingPart, MessageHandler, Received
 from gateway.outbox import Claimed, Outbox
-from hardware.errors import ModemError, ModemNotReady, PortLost
-from hardware.modem import Modem, ModemEvent, StoredPdu
-from hardware.pdu import Deliver, PduError, decode_incoming
+from hardware.errors import ModemError, ModemNotReady, ModemTimeout, PortLost
+from hardware.modem import Modem, ModemEvent, NetworkState, StoredPdu
+from hardware.pdu import Deliver, PduError, StatusReport, decode_incoming, decode_status_report
 
 log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to reopen
+UNHEALTHY_RECHECK = 5.0  # seconds between health samples while a modem cannot send
+ProbeFactory = Callable[[str], Modem]
 
 
 class ModemWorker:
@@ -38,6 +43,8 @@ class ModemWorker:
         outbox: Outbox,
         inbox: Inbox,
         handlers: Sequence[MessageHandler] = (),
+        *,
+        probe: ProbeFactory | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.modem = modem
@@ -48,14 +55,22 @@ class ModemWorker:
         self.outbox = outbox
         self.inbox = inbox
         self.handlers = list(handlers)
+        self.probe = probe
         self.clock = clock
         self.connected = False
+        self.state = "starting"
+        self.imei = ""
         self.wake = threading.Event()
         self.events: queue.SimpleQueue[ModemEvent] = queue.SimpleQueue()
+        self.budget = Budget(settings.max_per_day, settings.max_recipients_per_day)
+        self.budget.seed(modem_status.recent_sends(engine, self.name))
         self._stopping = threading.Event()
-        self._failures = 0
+        self._failures = 0  # failed opens in a row
+        self._send_failures = 0  # failed sends in a row
+        self._rest_until = 0.0
         self._next_sweep = 0.0
         self._next_send = 0.0
+        self._next_health = 0.0
         self._claimed: Claimed | None = None  # claimed with the last outcome, not yet sent
         self._thread = threading.Thread(target=self.run, name=f"modem-{self.name}", daemon=True)
         modem.set_event_handler(self._on_event)
@@ -78,7 +93,7 @@ class ModemWorker:
     def run(self) -> None:
         while not self._stopping.is_set():
             if not self.connected and not self.connect():
-                self._pause(RECONNECT_BACKOFF[min(self._failures, len(RECONNECT_BACKOFF) - 1)])
+                self._pause(RECONNECT_BACKOFF[min(self._failures, len(RECONNECT_BACKOFF)) - 1])
                 continue
             try:
                 worked = self.step()
@@ -87,6 +102,9 @@ class ModemWorker:
                 continue
             except ModemNotReady as exc:
                 self._lost(str(exc), state=exc.state)
+                continue
+            except ModemTimeout as exc:
+                self._unresponsive(exc)
                 continue
             if not worked:
                 self._pause(self._idle_wait())
@@ -99,18 +117,19 @@ class ModemWorker:
         self.wake.clear()
 
     def _idle_wait(self) -> float:
-        waits = [self.config.outbox.poll_interval, self._next_sweep - self.clock()]
-        if self._next_send > self.clock():
-            waits.append(self._next_send - self.clock())
+        now = self.clock()
+        waits = [self.config.outbox.poll_interval, self._next_sweep - now, self._next_health - now]
+        if self._next_send > now:
+            waits.append(self._next_send - now)
         return max(0.01, min(waits))
 
     # -- steps -------------------------------------------------------------------------
     def step(self) -> bool:
         """Inbound first (a sighting must not wait behind a broadcast), then one send."""
-        return self.read_inbound() or self.send_one() or self.sweep()
+        return self.read_inbound() or self.send_one() or self.check_health() or self.sweep()
 
     def connect(self) -> bool:
-        self._record("starting", "opening the port")
+        self._record("starting", "opening the port", port=self.modem.port)
         try:
             self.modem.open()
             ident = self.modem.identity()
@@ -118,24 +137,31 @@ class ModemWorker:
         except ModemNotReady as exc:
             return self._open_failed(exc.state, str(exc))
         except PortLost as exc:
+            if self._relocate():
+                return self.connect()
             return self._open_failed("disconnected", str(exc))
         except ModemError as exc:
             return self._open_failed("unresponsive", str(exc))
         self.connected = True
         self._failures = 0
+        self.imei = ident.imei or self.imei
         self._next_sweep = 0.0  # read whatever piled up while we were away
+        self._next_health = self.clock() + self.config.gateway.health_interval
+        self.state, detail = health.state_of(net)
         self._record(
-            "ready",
-            "",
+            self.state,
+            detail,
             manufacturer=ident.manufacturer,
             model=ident.model,
             imei=ident.imei,
-            operator=net.operator,
-            rssi=net.rssi,
+            port=self.modem.port,
+            **self._network_info(net),
         )
         log.info(
-            "modem %s ready: %s %s, %s",
+            "modem %s %s on %s: %s %s, %s",
             self.name,
+            self.state,
+            self.modem.port,
             ident.manufacturer,
             ident.model,
             net.operator or "operator unknown",
@@ -145,21 +171,51 @@ class ModemWorker:
     def _open_failed(self, state: str, detail: str) -> bool:
         self._failures += 1
         self.modem.close()
-        self._record(state, detail)
+        self.state = state
+        self._record(state, detail, last_error=detail)
         log.warning("modem %s not usable (%s): %s", self.name, state, detail)
         return False
+
+    def _relocate(self) -> bool:
+        """The port is gone: look for our modem, by IMEI, under another name."""
+        if not self.imei or self.probe is None:
+            return False
+        exclude = [self.modem.port]
+        path = health.find_by_imei(
+            self.imei, health.candidates(self.config.gateway.port_search, exclude), self.probe
+        )
+        if path is None:
+            return False
+        log.warning("modem %s found again at %s (was %s)", self.name, path, self.modem.port)
+        self.modem.port = path
+        return True
 
     def _lost(self, detail: str, state: str = "disconnected") -> None:
         log.warning("modem %s lost: %s", self.name, detail)
         self.release()
         self.connected = False
         self.modem.close()
-        self._record(state, detail)
+        self.state = state
+        self._record(state, detail, last_error=detail)
+
+    def _unresponsive(self, exc: ModemTimeout) -> None:
+        """A hung modem: try the AT layer once, then close and reopen the port (never a
+        full modem reset: AT+CFUN=1,1 turns some Huawei dongles into a USB disk)."""
+        self.release()
+        try:
+            self.modem.network()
+        except ModemError:
+            self._lost(f"not answering: {exc}", state="unresponsive")
+            return
+        log.info("modem %s answered again after: %s", self.name, exc)
 
     def send_one(self) -> bool:
-        if self.clock() < self._next_send:
+        if not self._may_send():
             return False
-        msg = self._claimed or self.outbox.claim(self.name)
+        allowed, only_to = self.budget.allows()
+        if not allowed:
+            return False
+        msg = self._claimed or self.outbox.claim(self.name, only_to=only_to)
         self._claimed = None
         if msg is None:
             return False
@@ -169,35 +225,104 @@ class ModemWorker:
             sent = self.modem.send(
                 msg.to, msg.text, status_report=self.config.outbox.status_reports
             )
-        except (PortLost, ModemNotReady) as exc:
+        except (PortLost, ModemNotReady, ModemTimeout) as exc:
             self.outbox.hand_back(msg.id, f"{self.name}: {exc}")
             raise
         except ModemError as exc:
-            if exc.permanent:
-                self.outbox.mark_failed(msg.id, str(exc))
-            else:
-                self.outbox.retry_later(msg, str(exc))
+            self._send_failed(msg, exc)
             return True
         except Exception as exc:  # a bug must park the row, not loop on it
             log.exception("message %d crashed the sender; parked as failed", msg.id)
             self.outbox.mark_failed(msg.id, f"internal error: {exc!r}")
             return True
+        self._send_failures = 0
+        self.budget.record(msg.to)
         # Claim the next one in the same commit, unless something else should run first.
-        more = self.events.empty() and not self.settings.max_per_minute
+        more = self.events.empty() and not self.settings.max_per_minute and self._may_send()
+        allowed, only_to = self.budget.allows()
         self._claimed = self.outbox.mark_sent(
             msg.id,
             sent.references,
             modem=self.name,
-            claim_next=more,
+            claim_next=more and allowed,
+            only_to=only_to,
             track=self.config.outbox.status_reports,
         )
         return True
 
+    def _may_send(self) -> bool:
+        now = self.clock()
+        if self._rest_until:
+            if now < self._rest_until:
+                return False
+            self._rest_until = 0.0
+            self.state = "ready"
+            self._record("ready", "back from rest")
+        return self.state == "ready" and now >= self._next_send
+
+    def _send_failed(self, msg: Claimed, exc: ModemError) -> None:
+        if exc.permanent:
+            self.outbox.mark_failed(msg.id, str(exc))
+            return
+        self.outbox.retry_later(msg, str(exc))
+        self._send_failures += 1
+        if self.settings.rest_after_failures and (
+            self._send_failures >= self.settings.rest_after_failures
+        ):
+            self.rest(f"{self._send_failures} failed sends in a row, last: {exc}")
+
+    def rest(self, reason: str) -> None:
+        """Stop sending for a while; the other modems carry on and the admin is told."""
+        seconds = self.settings.rest_seconds
+        self._rest_until = self.clock() + seconds
+        self._send_failures = 0
+        self.release()
+        self.state = "resting"
+        until = utcnow() + timedelta(seconds=seconds)
+        self._record("resting", reason, resting_until=until, last_error=reason)
+        log.warning("modem %s resting for %.0f s: %s", self.name, seconds, reason)
+        if self.config.gateway.admin_number:
+            self.outbox.enqueue(
+                self.config.gateway.admin_number,
+                f"smsgw: modem {self.name} rested for {seconds / 60:.0f} min: {reason}"[:300],
+                "urgent",
+            )
+
     def release(self) -> None:
-        """Hand back a message claimed ahead but never sent (on stop or a lost port)."""
+        """Hand back a message claimed ahead but never sent (on stop, rest or a lost port)."""
         if self._claimed is not None:
             self.outbox.hand_back(self._claimed.id, f"{self.name}: not sent, modem stopping")
             self._claimed = None
+
+    def check_health(self) -> bool:
+        """Sample signal and registration on a schedule, and say what changed."""
+        now = self.clock()
+        if now < self._next_health:
+            return False
+        net = self.modem.network()
+        state, detail = health.state_of(net)
+        if self._rest_until and now < self._rest_until:
+            state = "resting"
+        if state != self.state:
+            log.warning("modem %s: %s -> %s %s", self.name, self.state, state, detail)
+        self.state = state
+        ready = state in ("ready", "resting")
+        self._next_health = now + (
+            self.config.gateway.health_interval if ready else UNHEALTHY_RECHECK
+        )
+        self._record(state, detail, **self._network_info(net))
+        return False
+
+    def _network_info(self, net: NetworkState) -> dict[str, object]:
+        left = self.budget.remaining()
+        return {
+            "operator": net.operator,
+            "rssi": net.rssi,
+            "registration": net.registration,
+            "sim": net.sim,
+            "day_left": left.messages,
+            "recipients_left": left.recipients,
+        }
 
     def read_inbound(self) -> bool:
         worked = False
@@ -206,15 +331,28 @@ class ModemWorker:
                 event = self.events.get_nowait()
             except queue.Empty:
                 return worked
+            worked = True
             if event.kind == "port-lost":
                 raise PortLost(event.line or "the port went away")
             if event.kind == "message" and event.index is not None:
                 stored = self.modem.read_stored(event.index)
                 if stored is not None:
                     self.take(stored)
-                worked = True
             elif event.kind == "status-report":
-                log.debug("status report on %s: %s", self.name, event.pdu)
+                self._status_report(event)
+
+    def _status_report(self, event: ModemEvent) -> None:
+        if event.pdu:
+            try:
+                report = decode_status_report(event.pdu)
+            except PduError as exc:
+                log.warning("unreadable status report on %s: %s", self.name, exc)
+                return
+            delivery.apply(self.engine, self.name, report, self.config.outbox.report_window)
+        elif event.index is not None:  # +CDSI: the report waits in the store
+            stored = self.modem.read_stored(event.index)
+            if stored is not None:
+                self.take(stored)
 
     def sweep(self) -> bool:
         """The safety net under +CMTI: read all that is stored, and close overdue partials."""
@@ -247,8 +385,8 @@ class ModemWorker:
                 )
                 for msg in self.inbox.store(self.name, part):
                     self._handle(msg)
-            else:
-                log.debug("status report in store on %s (ref %d)", self.name, decoded.message_ref)
+            elif isinstance(decoded, StatusReport):
+                delivery.apply(self.engine, self.name, decoded, self.config.outbox.report_window)
         self.modem.delete_stored(stored.index)
 
     def _handle(self, msg: Received) -> None:

@@ -88,6 +88,7 @@ class Modem(ABC):
     """A GSM modem that can send and receive SMS."""
 
     name: str
+    port: str  # the device it opens; the gateway may point it elsewhere between opens
 
     @abstractmethod
     def open(self) -> None:

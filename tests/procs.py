@@ -12,7 +12,15 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from gateway.outbox import Outbox
+
 SMSGW = [sys.executable, "-m", "gateway.cli"]
+
+
+def handed_over(outbox: Outbox) -> int:
+    """Messages the network took: sent, and those whose delivery report already came."""
+    counts = outbox.counts()
+    return counts["sent"] + counts["delivered"]
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from procs import wait_for
+from procs import handed_over, wait_for
 from sqlalchemy import Engine, select
 
 from gateway import config as config_mod
@@ -56,7 +56,7 @@ def test_a_queued_message_reaches_the_modem_and_is_marked_sent(
     daemon: Daemon, engine: Engine, tmp_path: Path
 ) -> None:
     msg_id = daemon.outbox.enqueue(GAMEKEEPER, "Silver Subaru KX19 ABC heading to Docking")
-    wait_for(lambda: daemon.outbox.counts()["sent"] == 1, 10, "the message to be sent")
+    wait_for(lambda: handed_over(daemon.outbox) == 1, 10, "the message to be sent")
     [entry] = emulator_log(tmp_path)
     assert entry["to"] == GAMEKEEPER
     assert entry["text"] == "Silver Subaru KX19 ABC heading to Docking"
@@ -70,7 +70,7 @@ def test_a_long_unicode_text_goes_as_parts_and_counts_as_one_message(
 ) -> None:
     text = "Suspect vehicle “silver Subaru” – do not approach 🚓 " * 4
     msg_id = daemon.outbox.enqueue(GAMEKEEPER, text, "urgent")
-    wait_for(lambda: daemon.outbox.counts()["sent"] == 1, 10, "the long message")
+    wait_for(lambda: handed_over(daemon.outbox) == 1, 10, "the long message")
     parts = emulator_log(tmp_path)
     assert len(parts) > 1 and {p["parts"] for p in parts} == {len(parts)}
     assert "".join(str(p["text"]) for p in sorted(parts, key=lambda p: int(p["part"]))) == text
@@ -122,7 +122,7 @@ def test_urgent_overtakes_bulk_already_queued(daemon: Daemon, tmp_path: Path) ->
     second = Daemon(daemon.config, engine=daemon.engine)
     second.start()
     try:
-        wait_for(lambda: second.outbox.counts()["sent"] == 6, 10, "all six")
+        wait_for(lambda: handed_over(second.outbox) == 6, 10, "all six")
     finally:
         second.stop()
     order = [e["text"] for e in emulator_log(tmp_path)]

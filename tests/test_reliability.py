@@ -7,7 +7,15 @@ import signal
 from pathlib import Path
 
 import pytest
-from procs import sent_texts, start_daemon, start_emulator, stop, wait_for, write_config
+from procs import (
+    handed_over,
+    sent_texts,
+    start_daemon,
+    start_emulator,
+    stop,
+    wait_for,
+    write_config,
+)
 from sqlalchemy import Engine
 
 from gateway.config import OutboxConfig
@@ -32,9 +40,7 @@ def test_with_a_failure_every_tenth_send_all_arrive_exactly_once(
     daemon = start_daemon(write_config(tmp_path, db_url, link), tmp_path / "daemon.log")
     try:
         wait_for(lambda: len(sent_texts(log)) == 200, 60, "200 distinct messages at the emulator")
-        wait_for(
-            lambda: Outbox(engine, OutboxConfig(), "t").counts()["sent"] == 200, 10, "200 sent"
-        )
+        wait_for(lambda: handed_over(Outbox(engine, OutboxConfig(), "t")) == 200, 10, "200 sent")
     finally:
         stop(daemon)
         stop(emulator)
@@ -57,9 +63,7 @@ def test_kill_9_mid_run_loses_nothing_and_repeats_at_most_the_one_in_flight(
         stop(daemon, signal.SIGKILL)
         daemon = start_daemon(config, tmp_path / "daemon.log")
         wait_for(lambda: len(sent_texts(log)) == 300, 60, "all 300 at the emulator")
-        wait_for(
-            lambda: Outbox(engine, OutboxConfig(), "t").counts()["sent"] == 300, 10, "300 sent"
-        )
+        wait_for(lambda: handed_over(Outbox(engine, OutboxConfig(), "t")) == 300, 10, "300 sent")
     finally:
         stop(daemon)
         stop(emulator)
@@ -82,9 +86,7 @@ def test_the_daemon_finds_its_modem_again_after_an_unplug(
         assert len(sent_texts(log)) < 200
         emulator = start_emulator(link, log, "--send-latency", "0.01")
         wait_for(lambda: len(sent_texts(log)) == 200, 60, "all 200 after the re-plug")
-        wait_for(
-            lambda: Outbox(engine, OutboxConfig(), "t").counts()["sent"] == 200, 10, "200 sent"
-        )
+        wait_for(lambda: handed_over(Outbox(engine, OutboxConfig(), "t")) == 200, 10, "200 sent")
     finally:
         stop(daemon)
         stop(emulator)
