@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from gateway.db import utcnow
 from gateway.models import Message, ModemStatus
+from hardware.modem import NetworkState
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,49 @@ class ModemView:
     rssi: int | None
     sent_today: int
     updated_at: datetime
+    registration: str = ""
+    sim: str = ""
+    port: str = ""
+    last_error: str = ""
+    resting_until: datetime | None = None
+    day_left: int | None = None
+    recipients_left: int | None = None
+
+    @property
+    def dbm(self) -> int | None:
+        return NetworkState("", rssi=self.rssi).dbm
+
+    @property
+    def bars(self) -> int:
+        return NetworkState("", rssi=self.rssi).bars
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "detail": self.detail,
+            "node": self.node,
+            "port": self.port,
+            "manufacturer": self.manufacturer,
+            "model": self.model,
+            "imei": self.imei,
+            "operator": self.operator,
+            "registration": self.registration,
+            "sim": self.sim,
+            "rssi": self.rssi,
+            "dbm": self.dbm,
+            "bars": self.bars,
+            "sent_today": self.sent_today,
+            "day_left": self.day_left,
+            "recipients_left": self.recipients_left,
+            "last_error": self.last_error,
+            "resting_until": _iso(self.resting_until),
+            "updated_at": _iso(self.updated_at),
+        }
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() + "Z" if when else None
 
 
 def record(
@@ -84,6 +128,13 @@ def all_modems(engine: Engine) -> list[ModemView]:
             r.rssi,
             int(sent.get(r.name, 0)),
             r.updated_at,
+            r.registration,
+            r.sim,
+            r.port,
+            r.last_error,
+            r.resting_until,
+            r.day_left,
+            r.recipients_left,
         )
         for r in rows
     ]

@@ -34,22 +34,7 @@ def status(args: argparse.Namespace) -> int:
         print_json(
             {
                 "messages": counts,
-                "modems": [
-                    {
-                        "name": m.name,
-                        "state": m.state,
-                        "detail": m.detail,
-                        "node": m.node,
-                        "manufacturer": m.manufacturer,
-                        "model": m.model,
-                        "imei": m.imei,
-                        "operator": m.operator,
-                        "rssi": m.rssi,
-                        "sent_today": m.sent_today,
-                        "updated_at": m.updated_at.isoformat() + "Z",
-                    }
-                    for m in modems
-                ],
+                "modems": [m.as_dict() for m in modems],
             }
         )
         return 0
@@ -58,9 +43,16 @@ def status(args: argparse.Namespace) -> int:
         print("modems: none has reported yet (is the daemon running?)")
     for m in modems:
         extra = f" ({m.detail})" if m.detail else ""
+        signal = f"{m.dbm} dBm, {m.bars}/5 bars" if m.dbm is not None else "signal unknown"
+        budget = ", ".join(
+            f"{n} {what} left today"
+            for n, what in ((m.day_left, "messages"), (m.recipients_left, "new numbers"))
+            if n is not None
+        )
         print(
-            f"modem {m.name}: {m.state}{extra}, {m.operator or 'no operator'}, "
-            f"sent today {m.sent_today}, as of {m.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+            f"modem {m.name}: {m.state}{extra}; {m.operator or 'no operator'}, {signal}; "
+            f"sent today {m.sent_today}{'; ' + budget if budget else ''}; "
+            f"as of {m.updated_at:%Y-%m-%d %H:%M:%S} UTC"
         )
     return 0
 
