@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baudrate", type=int, default=115200)
     p.add_argument("--pin", default="")
     p.add_argument("--json", action="store_true")
+    p = modem.add_parser("list", help="serial ports that look like GSM modems")
+    p.set_defaults(handler=system.modem_list)
+    p.add_argument("--json", action="store_true")
 
     p = cmd("send", messaging.send, "queue one message; prints its id")
     _add_config(p)

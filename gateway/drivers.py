@@ -57,4 +57,13 @@ def build(settings: ModemConfig) -> BuiltModem:
         )
         device = emulator.start()
         return BuiltModem(AtModem(settings.name, device, pin=settings.pin), emulator, probe)
-    raise ConfigError(f"modem {settings.name!r}: driver {settings.driver!r} is not available yet")
+    if settings.driver == "gammu":
+        try:
+            from hardware.gammu import GammuModem
+        except ImportError as exc:
+            raise ConfigError(f"modem {settings.name!r}: driver 'gammu' needs {exc}") from None
+        modem = GammuModem(
+            settings.name, settings.port, pin=settings.pin, baudrate=settings.baudrate
+        )
+        return BuiltModem(modem, probe=probe)
+    raise ConfigError(f"modem {settings.name!r}: unknown driver {settings.driver!r}")

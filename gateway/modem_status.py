@@ -91,17 +91,15 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat() + "Z" if when else None
 
 
-def record(
-    engine: Engine, name: str, node: str, state: str, detail: str = "", **info: object
-) -> None:
-    """Upsert one modem's row; `info` may set manufacturer, model, imei, operator, rssi."""
-    values = {"state": state, "detail": detail, "node": node, "updated_at": utcnow(), **info}
+def record(engine: Engine, name: str, node: str, **values: object) -> None:
+    """Upsert one modem's row with the given columns (state, detail, rssi, ...)."""
+    values = {**values, "node": node, "updated_at": utcnow()}
     with engine.begin() as conn:
         if conn.execute(
             update(ModemStatus).where(ModemStatus.name == name).values(values)
         ).rowcount:
             return
-        conn.execute(insert(ModemStatus).values(name=name, **values))
+        conn.execute(insert(ModemStatus).values(name=name, **{"state": "starting", **values}))
 
 
 def all_modems(engine: Engine) -> list[ModemView]:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to reopen
 UNHEALTHY_RECHECK = 5.0  # seconds between health samples while a modem cannot send
+BUDGET_NOTE_INTERVAL = 10.0  # seconds between updates of the remaining budget shown
 ProbeFactory = Callable[[str], Modem]
 
 
@@ -71,6 +72,7 @@ class ModemWorker:
         self._next_sweep = 0.0
         self._next_send = 0.0
         self._next_health = 0.0
+        self._next_budget_note = 0.0
         self._claimed: Claimed | None = None  # claimed with the last outcome, not yet sent
         self._thread = threading.Thread(target=self.run, name=f"modem-{self.name}", daemon=True)
         modem.set_event_handler(self._on_event)
@@ -237,6 +239,7 @@ class ModemWorker:
             return True
         self._send_failures = 0
         self.budget.record(msg.to)
+        self._publish_budget()
         # Claim the next one in the same commit, unless something else should run first.
         more = self.events.empty() and not self.settings.max_per_minute and self._may_send()
         allowed, only_to = self.budget.allows()
@@ -249,6 +252,15 @@ class ModemWorker:
             track=self.config.outbox.status_reports,
         )
         return True
+
+    def _publish_budget(self) -> None:
+        """Keep the remaining budget visible without a write per message."""
+        left = self.budget.remaining()
+        now = self.clock()
+        if now < self._next_budget_note and 0 not in (left.messages, left.recipients):
+            return
+        self._next_budget_note = now + BUDGET_NOTE_INTERVAL
+        self._update(day_left=left.messages, recipients_left=left.recipients)
 
     def _may_send(self) -> bool:
         now = self.clock()
@@ -397,7 +409,10 @@ class ModemWorker:
                 log.exception("inbound handler %r failed on message", handler)
 
     def _record(self, state: str, detail: str = "", **info: object) -> None:
+        self._update(state=state, detail=detail, **info)
+
+    def _update(self, **values: object) -> None:
         try:
-            modem_status.record(self.engine, self.name, self.config.node, state, detail, **info)
+            modem_status.record(self.engine, self.name, self.config.node, **values)
         except Exception:
             log.exception("could not record the state of modem %s", self.name)

@@ -119,3 +119,11 @@ def test_modem_probe_reports_a_sim_that_wants_a_pin() -> None:
     assert done.returncode == 1
     info = json.loads(done.stdout)
     assert info["state"] == "pin-required" and info["sim"] == "pin-required"
+
+
+def test_modem_list_answers_in_json_even_with_no_modem() -> None:
+    done = smsgw("modem", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    ports = json.loads(done.stdout)
+    assert isinstance(ports, list)
+    assert all({"device", "tty", "match", "usb_id"} <= set(p) for p in ports)

@@ -16,6 +16,9 @@ from gateway.config import Config, ConfigError
 from gateway.daemon import Daemon
 from gateway.db import make_engine
 from hardware.errors import ModemError, ModemNotReady
+from hardware.modem import Modem
+
+PROBE_WAIT = 10.0  # seconds to wait for network registration while probing
 
 if TYPE_CHECKING:
     from web.server import ConsoleServer
@@ -82,6 +85,21 @@ def emulator(args: argparse.Namespace) -> int:
     return emulator_main(list(args.rest))
 
 
+def modem_list(args: argparse.Namespace) -> int:
+    from hardware.ports import find_modems
+
+    ports = find_modems()
+    if args.json:
+        print_json([dataclasses.asdict(p) | {"usb_id": p.usb_id} for p in ports])
+        return 0
+    if not ports:
+        print("no serial ports that look like a GSM modem")
+    for p in ports:
+        what = " ".join(x for x in (p.vendor, p.product, p.note) if x)
+        print(f"{p.device}  [{p.match}] {p.usb_id or ''} {what}".rstrip())
+    return 0
+
+
 def db_upgrade(args: argparse.Namespace) -> int:
     config = load_config(args)
     engine = make_engine(config.database.url)
@@ -90,13 +108,27 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 
 def probe(args: argparse.Namespace) -> int:
-    from hardware.at.modem import AtModem
+    modem: Modem
+    if args.driver == "gammu":
+        from hardware.gammu import GammuModem
 
-    if args.driver != "at":
-        return fail(f"driver {args.driver!r} is not available yet", 2)
-    modem = AtModem(
-        "probe", args.port, baudrate=args.baudrate, pin=args.pin, registration_timeout=10.0
-    )
+        modem = GammuModem(
+            "probe",
+            args.port,
+            pin=args.pin,
+            baudrate=args.baudrate,
+            registration_timeout=PROBE_WAIT,
+        )
+    else:
+        from hardware.at.modem import AtModem
+
+        modem = AtModem(
+            "probe",
+            args.port,
+            baudrate=args.baudrate,
+            pin=args.pin,
+            registration_timeout=PROBE_WAIT,
+        )
     state, problem = "ready", ""
     try:
         try:
