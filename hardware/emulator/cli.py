@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import re
 import signal
 import sys
@@ -16,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 
+from hardware.emulator.faults import BadFault
 from hardware.emulator.modem import Emulator
 from hardware.emulator.session import TRACE
 
@@ -31,7 +33,7 @@ def _number(value: str) -> str:
 
 def _seconds(value: str) -> float:
     number = float(value)
-    if not number >= 0:  # also refuses nan
+    if not (number >= 0 and math.isfinite(number)):  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0: {value}")
     return number
 
@@ -41,6 +43,83 @@ def _count(value: str) -> int:
     if number < 0:
         raise argparse.ArgumentTypeError(f"must not be negative: {value}")
     return number
+
+
+def _share(value: str) -> float:
+    number = float(value)
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError(f"must be a share from 0.0 to 1.0: {value}")
+    return number
+
+
+def _rssi(value: str) -> int:
+    number = int(value)
+    if not (0 <= number <= 31 or number == 99):
+        raise argparse.ArgumentTypeError(f"must be 0-31, or 99 for unknown: {value}")
+    return number
+
+
+def _cms_code(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 511:
+        raise argparse.ArgumentTypeError(f"not a +CMS ERROR code (1-511): {value}")
+    return number
+
+
+def _dead_number(value: str) -> tuple[str, int]:
+    number, sep, code = value.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"want NUMBER=CODE, e.g. +447700900999=1: {value!r}")
+    return _number(number), _cms_code(code)
+
+
+def _add_fault_arguments(p: argparse.ArgumentParser) -> None:
+    """Faults the modem starts with; --control changes them while it runs."""
+    p.add_argument(
+        "--control",
+        metavar="FILE",
+        help='JSON object of faults, re-read whenever it changes (e.g. {"mute": true})',
+    )
+    p.add_argument("--no-sim", action="store_true", help="no SIM: AT+CPIN? gives CME ERROR 10")
+    p.add_argument(
+        "--not-registered", action="store_true", help="no network: +CREG stat 0, CMS ERROR 331"
+    )
+    p.add_argument(
+        "--registration",
+        type=int,
+        choices=range(6),
+        metavar="STAT",
+        help="+CREG stat: 1 home (default), 5 roaming, 0 none, 2 searching, 3 denied",
+    )
+    p.add_argument("--rssi", type=_rssi, default=23, metavar="N", help="AT+CSQ: 0-31 or 99")
+    p.add_argument(
+        "--cms-error",
+        type=_cms_code,
+        metavar="CODE",
+        help="sends fail with +CMS ERROR: CODE (all, or every Nth with --fail-every N)",
+    )
+    p.add_argument(
+        "--cms-error-to",
+        type=_dead_number,
+        action="append",
+        default=[],
+        metavar="NUMBER=CODE",
+        help="sends to NUMBER always fail with CODE (repeatable)",
+    )
+    p.add_argument(
+        "--report-delay",
+        type=_seconds,
+        default=0.0,
+        metavar="S",
+        help="seconds from the +CMGS answer to the status report",
+    )
+    p.add_argument(
+        "--report-failures",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="share of status reports that say failed (TP-ST 0x41), spread evenly",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,12 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_count,
         default=0,
         metavar="N",
-        help="every Nth send fails with +CMS ERROR: 38",
+        help="every Nth send fails with +CMS ERROR: 38 (or --cms-error CODE)",
     )
     p.add_argument("--log", metavar="FILE", help="append one JSON line per sent part")
     p.add_argument("--inject-dir", metavar="DIR", help="*.json files here arrive as SMS")
     p.add_argument("--pin", default="", help="SIM PIN the client must enter")
     p.add_argument("--operator", default="EE", help="network name for AT+COPS?")
+    _add_fault_arguments(p)
     p.add_argument(
         "-v",
         "--verbose",
@@ -104,16 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     logging.getLogger("hardware.emulator").setLevel(level)
-    emulator = Emulator(
-        number=args.number,
-        send_latency=args.send_latency,
-        fail_every=args.fail_every,
-        log_path=args.log,
-        inject_dir=args.inject_dir,
-        link=args.link,
-        pin=args.pin,
-        operator=args.operator,
-    )
+    try:
+        emulator = _emulator(args)
+    except BadFault as exc:
+        print(f"smsgw emulator: {exc}", file=sys.stderr)
+        return 2
     with _until_signalled() as done:
         try:
             device = emulator.start()
@@ -128,3 +203,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             emulator.stop()
     log.info("emulator stopped")
     return 0
+
+
+def _emulator(args: argparse.Namespace) -> Emulator:
+    registration = args.registration
+    if registration is None:
+        registration = 0 if args.not_registered else 1
+    return Emulator(
+        number=args.number,
+        send_latency=args.send_latency,
+        log_path=args.log,
+        inject_dir=args.inject_dir,
+        link=args.link,
+        pin=args.pin,
+        operator=args.operator,
+        sim="absent" if args.no_sim else "ready",
+        registration=registration,
+        rssi=args.rssi,
+        fail_every=args.fail_every if args.cms_error is None else 0,
+        cms_error=args.cms_error,
+        cms_every=args.fail_every if args.cms_error is not None else 0,
+        cms_error_to=dict(args.cms_error_to),
+        report_delay=args.report_delay,
+        report_failures=args.report_failures,
+        control=args.control,
+    )

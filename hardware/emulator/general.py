@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hardware.emulator.context import Context, Handler
+from hardware.emulator.context import CME_SIM_NOT_INSERTED, Context, Handler
 from hardware.emulator.parser import Command
 from hardware.emulator.replies import CmeRefusal, PlainError, Reply
 
@@ -80,6 +80,10 @@ def cmee(ctx: Context, command: Command) -> Reply:
 
 
 def cpin(ctx: Context, command: Command) -> Reply:
+    if command.form == "test":
+        return []
+    if not ctx.sim_present:
+        raise CmeRefusal(CME_SIM_NOT_INSERTED)
     if command.form == "read":
         return [f"+CPIN: {ctx.sim.status}"]
     if command.form != "set":
@@ -95,12 +99,17 @@ def cpin(ctx: Context, command: Command) -> Reply:
     return []
 
 
+def creg_urc(ctx: Context) -> str | None:
+    """`+CREG: <stat>` after the registration changed, when AT+CREG=1 or 2 asked for it."""
+    return _creg_line(ctx, unsolicited=True) if ctx.settings.creg else None
+
+
 def _creg_line(ctx: Context, *, unsolicited: bool, name: str = "+CREG") -> str:
-    stat = 1 if ctx.registered else 0
+    stat = ctx.registration
     n = ctx.settings.creg
     fields = [] if unsolicited else [str(n)]
     fields.append(str(stat))
-    if n == 2 and stat == 1:
+    if n == 2 and stat in (1, 5):
         fields += ['"00C3"', '"0001ABCD"', str(ACT_EUTRAN)]
     return f"{name}: " + ",".join(fields)
 
@@ -137,7 +146,7 @@ def cops(ctx: Context, command: Command) -> Reply:
 def csq(ctx: Context, command: Command) -> Reply:
     if command.form == "test":
         return ["+CSQ: (0-31,99),(0-7,99)"]
-    return [f"+CSQ: {ctx.profile.rssi},99"]
+    return [f"+CSQ: {ctx.faults.now.rssi},99"]
 
 
 def cnum(ctx: Context, command: Command) -> Reply:

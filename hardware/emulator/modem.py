@@ -1,39 +1,47 @@
 """`Emulator`: an AT-command GSM modem on a pseudo-terminal, run in-process or by the CLI.
 
-One thread owns the pty master and blocks in poll() on it and on a wake pipe, so an
-answer leaves within microseconds of its command: the benchmark measures the client,
-not us. Injected messages arrive from other threads and only queue a URC and wake it.
+This is the wiring and the public face. The port thread (`port_server`) owns the pty and
+the session; injected messages, status reports, fault changes and the control file come
+from other threads and only store, set a value, or queue a URC and wake it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import logging
-import os
-import select
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
+from hardware.emulator import general
 from hardware.emulator.context import Context
+from hardware.emulator.control import ControlFile
+from hardware.emulator.faults import Faults, FaultState, check_seconds, resolve
 from hardware.emulator.inject_dir import InjectDirWatcher
-from hardware.emulator.network import Network
-from hardware.emulator.outbound import SendLog, SubmittedPart, tpdu_length
+from hardware.emulator.network import Network, RefusedPart
+from hardware.emulator.outbound import SendLog, SubmittedPart
+from hardware.emulator.port_server import PortServer
 from hardware.emulator.pty_port import PtyPort
+from hardware.emulator.reports import IssuedReport, StatusReports
 from hardware.emulator.session import Session
 from hardware.emulator.state import Profile, SimState
 from hardware.emulator.store import MessageStore
-from hardware.pdu import encode_deliver, encode_status_report
+from hardware.pdu import encode_deliver
 
 log = logging.getLogger(__name__)
 
-RECONNECT_POLL = 0.01  # seconds between looks for a client while none has the port open
-TP_ST_DELIVERED = 0x00
-
 
 class Emulator:
+    """A modem on a pty; `sim` .. `report_failures` (and `send_latency`) are its first faults.
+
+    Faults (see `faults.FaultState`) change while it runs with `emulator.faults.update(...)`
+    or the `control` file (a JSON object, polled every 0.2 s); `vanish()` unplugs it.
+    `fail_every=N` is `cms_every=N` with `+CMS ERROR: 38`; `cms_error` alone fails every
+    send. A bad value raises BadFault, here and in update().
+    """
+
     def __init__(
         self,
         *,
@@ -48,37 +56,78 @@ class Emulator:
         imei: str = "356938035643809",
         capacity: int = 30,
         urc_in_answer: bool = False,
+        sim: str = "ready",
+        registration: int = 1,
+        rssi: int = 23,
+        mute: bool = False,
+        cms_error: int | None = None,
+        cms_every: int = 0,
+        cms_error_to: Mapping[str, int] | None = None,
+        report_delay: float = 0.0,
+        report_failures: float = 0.0,
+        control: str | None = None,
     ) -> None:
-        self.profile = Profile(number=number, operator=operator, imei=imei, pin=pin)
-        self._stop = threading.Event()
-        self.network = Network(
+        initial = _initial_faults(
+            sim=sim,
+            registration=registration,
+            rssi=rssi,
+            mute=mute,
             send_latency=send_latency,
             fail_every=fail_every,
-            log=SendLog(log_path),
-            wait=self._stop.wait,
+            cms_error=cms_error,
+            cms_every=cms_every,
+            cms_error_to=cms_error_to or {},
+            report_delay=report_delay,
+            report_failures=report_failures,
         )
-        self.network.on_sent = self._status_report
+        self.profile = Profile(number=number, operator=operator, imei=imei, pin=pin)
+        self._stop = threading.Event()
+        self.faults = Faults(initial)
+        self.network = Network(faults=self.faults, log=SendLog(log_path), wait=self._stop.wait)
         self.store = MessageStore(capacity)
-        self.context = Context(self.profile, SimState(pin), self.store, self.network)
-        self._port = PtyPort(link)
-        self.session = Session(self.context, self._port.write)
+        self.context = Context(
+            self.profile, SimState(pin), self.store, self.network, faults=self.faults
+        )
+        if initial.sim == "pin":
+            self.context.sim.lock()
+        self._server = PortServer(PtyPort(link), self.context, self._stop)
+        self.session: Session = self._server.session
         self.session.urc_in_answer = urc_in_answer
         self.context.urc = self._queue_urc
+        self._reports = StatusReports(self.context, self._queue_urc, self._stop)
+        self.network.on_sent = self._reports.on_sent
+        self.faults.on_change = self._faults_changed
         self._inject_dir = inject_dir
         self._watcher: InjectDirWatcher | None = None
+        self._control = (
+            ControlFile(control, self.faults.update, self.vanish, self._stop) if control else None
+        )
         self._concat_refs = itertools.cycle(range(1, 256))
         self._inject_lock = threading.Lock()
-        self._wake_r, self._wake_w = -1, -1
-        self._wake_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
 
     @property
     def device(self) -> str:
-        return self._port.device
+        """The path a client opens: the link if there is one, else the pty itself."""
+        return self._server.port.device
+
+    @property
+    def present(self) -> bool:
+        """False from vanish() until the device is back."""
+        return self._server.present.is_set()
 
     @property
     def sent(self) -> list[SubmittedPart]:
         return self.network.sent
+
+    @property
+    def refused(self) -> list[RefusedPart]:
+        """Well-formed parts the network refused with a +CMS ERROR (a fault, not the PDU)."""
+        return self.network.refused
+
+    @property
+    def reports(self) -> list[IssuedReport]:
+        """Status reports issued so far, whether or not the client was listening."""
+        return self._reports.issued
 
     @property
     def urc_in_answer(self) -> bool:
@@ -87,39 +136,30 @@ class Emulator:
     @urc_in_answer.setter
     def urc_in_answer(self, value: bool) -> None:
         self.session.urc_in_answer = value
-        self._wake()
+        self._server.wake()
 
     def start(self) -> str:
         """Open the pty, start serving; returns the device path a client opens."""
-        if self._stop.is_set() or self._thread is not None:
+        if self._stop.is_set() or self._server.running:
             raise RuntimeError("an Emulator starts once; make a new one to come back")
         self.network.log.check()
-        device = self._port.open()
-        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        self._thread = threading.Thread(target=self._serve, name="emulator-port", daemon=True)
-        self._thread.start()
+        device = self._server.start()
         if self._inject_dir:
             self._watcher = InjectDirWatcher(self._inject_dir, self.inject, self._stop)
             self._watcher.start()
+        if self._control is not None:
+            self._control.start()
         log.info("emulated modem %s on %s", self.profile.number, device)
         return device
 
     def stop(self) -> None:
         """Stop serving and close the pty; a client then sees its port vanish."""
         self._stop.set()
-        self._wake()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if self._watcher is not None:
-            self._watcher.join()
-            self._watcher = None
-        self._port.close()
-        with self._wake_lock:  # an inject() racing stop() must not write to a reused fd
-            for fd in (self._wake_r, self._wake_w):
-                if fd >= 0:
-                    os.close(fd)
-            self._wake_r = self._wake_w = -1
+        for worker in (self._control, self._watcher):
+            if worker is not None:
+                worker.join()
+        self._server.close()
+        self._reports.scheduler.close()
 
     def __enter__(self) -> Emulator:
         self.start()
@@ -127,6 +167,43 @@ class Emulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    # ---- faults ---------------------------------------------------------------------------
+
+    def vanish(self, seconds: float, new_link: str | None = None) -> None:
+        """Unplug the modem: clients get EIO and the link goes; it returns after `seconds`.
+
+        It comes back on a new pty, as a re-plugged USB modem gets a new ttyUSB, with the
+        same IMEI, SIM store and faults, but as after power-on: settings back to their
+        defaults (echo on, AT+CNMI off) and a SIM with a PIN locked again. The link is
+        made again, or `new_link` instead (and from then on). Returns once the device is
+        gone; see wait_present().
+        """
+        check_seconds("vanish", seconds)
+        if not self._server.running:
+            raise RuntimeError("the emulator is not running")
+        self._server.vanish(seconds, new_link)
+
+    def wait_present(self, timeout: float | None = None) -> bool:
+        """Wait for the device to be back after vanish(); False on timeout."""
+        return self._server.present.wait(timeout)
+
+    def _faults_changed(self, old: FaultState, new: FaultState, names: frozenset[str]) -> None:
+        """Act on the events among the faults: a SIM put in, a count that restarts."""
+        stat_before = self.context.registration_under(old)
+        if "sim" in names and new.sim == "pin":
+            self.context.sim.lock()
+        elif "sim" in names and new.sim == "ready":
+            self.context.sim.unlocked = True
+        if names & {"cms_error", "cms_every", "fail_every"}:
+            self.network.count_from_now()
+        if "report_failures" in names:
+            self._reports.failures.restart()
+        if stat_before != self.context.registration:
+            self._queue_urc(functools.partial(general.creg_urc, self.context))
+        log.info("faults now: %s", new)
+
+    # ---- inbound --------------------------------------------------------------------------
 
     def inject(self, sender: str, text: str) -> list[int]:
         """Store an inbound SMS (as many parts as it needs) and announce each part.
@@ -151,63 +228,19 @@ class Emulator:
     def _cmti(self, index: int) -> str | None:
         return f'+CMTI: "SM",{index}' if self.context.settings.cmti_enabled else None
 
-    def _status_report(self, part: SubmittedPart) -> None:
-        """With AT+CNMI ds=1 and TP-SRR set, the network confirms delivery at once."""
-        if not part.status_report:
-            return
-        now = datetime.now().astimezone()
-        pdu = encode_status_report(part.message_ref, part.to, TP_ST_DELIVERED, now, now)
-
-        def line() -> str | None:
-            if not self.context.settings.cds_enabled:
-                return None
-            return f"+CDS: {tpdu_length(pdu)}\r\n{pdu}"
-
-        self._queue_urc(line)
-
     def _queue_urc(self, urc: str | Callable[[], str | None]) -> None:
-        self.session.queue_urc(urc)
-        self._wake()
+        self._server.queue_urc(urc)
 
-    def _wake(self) -> None:
-        with self._wake_lock, contextlib.suppress(OSError):  # a full pipe already wakes it
-            if self._wake_w >= 0:
-                os.write(self._wake_w, b"!")
 
-    def _serve(self) -> None:
-        poller = select.poll()
-        poller.register(self._port.fileno, select.POLLIN)
-        poller.register(self._wake_r, select.POLLIN)
-        connected = False
-        while not self._stop.is_set():
-            if not connected:
-                if self._port.hung_up():
-                    self.session.hangup()
-                    self._stop.wait(RECONNECT_POLL)
-                    continue
-                connected = True
-                log.debug("client opened %s", self.device)
-            connected = self._serve_once(poller)
-        log.debug("port thread ends")
-
-    def _serve_once(self, poller: select.poll) -> bool:
-        """One wait for input or a wake-up; False once the client has closed the port."""
-        for fd, events in poller.poll():
-            if fd == self._wake_r:
-                with contextlib.suppress(BlockingIOError):
-                    os.read(self._wake_r, 4096)
-                continue
-            if self._stop.is_set():
-                return True
-            try:
-                data = self._port.read() if events & select.POLLIN else b""
-            except OSError:
-                data = b""
-            if data:
-                self.session.feed(data)
-            elif events & (select.POLLHUP | select.POLLERR):
-                log.debug("client closed %s", self.device)
-                self.session.hangup()
-                return False
-        self.session.flush_urcs()
-        return True
+def _initial_faults(
+    *, fail_every: int, cms_error: int | None, cms_every: int, **plain: Any
+) -> FaultState:
+    """The constructor's arguments as faults: `fail_every` is cms_every with code 38."""
+    changes: dict[str, Any] = dict(plain)
+    if fail_every:
+        changes["fail_every"] = fail_every
+    if cms_error is not None:
+        changes["cms_error"] = cms_error
+    if cms_every:
+        changes["cms_every"] = cms_every
+    return resolve(FaultState(), changes)

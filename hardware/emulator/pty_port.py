@@ -36,14 +36,29 @@ class PtyPort:
 
     def open(self) -> str:
         """Create the pty (raw mode, so the kernel neither echoes nor edits) and the link."""
-        master, slave = os.openpty()
+        self._master, self.slave_path = _new_pty()
+        return self._make_link()
+
+    def reopen(self) -> str:
+        """Come back on another pty than the last, as a re-plugged USB modem gets a new tty.
+
+        The kernel hands out the lowest free pts number, which may be the one just
+        closed; holding that one open for a moment makes it pick another.
+        """
+        old = self.slave_path
+        held: list[int] = []
         try:
-            tty.setraw(slave)
-            self.slave_path = os.ttyname(slave)
+            master, path = _new_pty()
+            while path == old:
+                held.append(master)
+                master, path = _new_pty()
         finally:
-            os.close(slave)
-        os.set_blocking(master, False)
-        self._master = master
+            for fd in held:
+                os.close(fd)
+        self._master, self.slave_path = master, path
+        return self._make_link()
+
+    def _make_link(self) -> str:
         if self.link:
             try:
                 _replace_symlink(self.slave_path, self.link)
@@ -90,6 +105,21 @@ class PtyPort:
             with contextlib.suppress(OSError):
                 if os.readlink(self.link) == self.slave_path:
                     os.unlink(self.link)
+
+
+def _new_pty() -> tuple[int, str]:
+    """A non-blocking pty master and its slave's path; the slave end is left for a client."""
+    master, slave = os.openpty()
+    try:
+        tty.setraw(slave)
+        path = os.ttyname(slave)
+    except OSError:
+        os.close(master)
+        raise
+    finally:
+        os.close(slave)
+    os.set_blocking(master, False)
+    return master, path
 
 
 def _replace_symlink(target: str, link: str) -> None:

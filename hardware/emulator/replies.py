@@ -26,16 +26,27 @@ CME_TEXT = {
 
 # TS 27.005 section 3.2.5, likewise.
 CMS_TEXT = {
+    1: "unassigned (unallocated) number",
+    8: "operator determined barring",
+    10: "call barred",
+    21: "short message transfer rejected",
+    27: "destination out of service",
     38: "network out of order",
+    41: "temporary failure",
+    42: "congestion",
+    47: "resources unavailable, unspecified",
     302: "operation not allowed",
     303: "operation not supported",
     304: "invalid PDU mode parameter",
     305: "invalid text mode parameter",
+    310: "SIM not inserted",
     311: "SIM PIN required",
     316: "SIM PUK required",
     321: "invalid memory index",
     322: "memory full",
     330: "SMSC address unknown",
+    331: "no network service",
+    332: "network timeout",
     500: "unknown error",
 }
 

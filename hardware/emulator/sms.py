@@ -14,7 +14,7 @@ CMS_NOT_ALLOWED, CMS_NOT_SUPPORTED, CMS_BAD_INDEX = 302, 303, 321
 STORAGE = "SM"  # one store, the SIM's: listing "ME" too would show clients every message twice
 
 # What AT+CNMI=? offers; anything else is refused rather than silently ignored.
-CNMI_ALLOWED = (range(4), range(2), (0, 2), range(2), range(2))
+CNMI_ALLOWED = (range(4), range(2), (0, 2), range(3), range(2))
 
 
 def csms(ctx: Context, command: Command) -> Reply:
@@ -59,7 +59,7 @@ def csca(ctx: Context, command: Command) -> Reply:
 
 def cnmi(ctx: Context, command: Command) -> Reply:
     if command.form == "test":
-        return ["+CNMI: (0-3),(0,1),(0,2),(0,1),(0,1)"]
+        return ["+CNMI: (0-3),(0,1),(0,2),(0-2),(0,1)"]
     if command.form == "read":
         return ["+CNMI: " + ",".join(str(v) for v in ctx.settings.cnmi)]
     try:
@@ -106,6 +106,7 @@ def cmgs(ctx: Context, command: Command) -> Reply:
 
 
 def _sent_lines(ctx: Context, pdu: str, length: int) -> list[str]:
+    ctx.require_network()
     part = ctx.network.submit(pdu, length)
     return [f"+CMGS: {part.message_ref}"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PIN_ATTEMPTS = 3  # then the SIM wants its PUK, as a real one does
+SWAPPED_SIM_PIN = "0000"  # what a SIM swapped in asks for when the emulator was given none
 
 
 # MCC+MNC of the UK networks, for AT+COPS in numeric format and the IMSI; 001/01 is the
@@ -23,7 +24,6 @@ class Profile:
     model: str = "SMSGW-EMU"
     revision: str = "1.0.0"
     pin: str = ""
-    rssi: int = 23  # 0-31, -67 dBm: a good rural signal
     smsc: str = "+447700900999"
 
     @property
@@ -57,8 +57,15 @@ class Settings:
 
     @property
     def cds_enabled(self) -> bool:
+        """ds=1: a status report comes to the terminal as `+CDS: <length>` and its PDU."""
         mode, ds = self.cnmi[0], self.cnmi[3]
         return ds == 1 and mode != 0
+
+    @property
+    def cds_stored(self) -> bool:
+        """ds=2: a status report is stored and announced as `+CDSI: <mem>,<index>`."""
+        mode, ds = self.cnmi[0], self.cnmi[3]
+        return ds == 2 and mode != 0
 
 
 @dataclass
@@ -78,6 +85,16 @@ class SimState:
         if self.unlocked:
             return "READY"
         return "SIM PIN" if self.attempts_left > 0 else "SIM PUK"
+
+    def lock(self) -> None:
+        """A SIM was swapped in: it wants its PIN, whatever the client entered before."""
+        self.pin = self.pin or SWAPPED_SIM_PIN
+        self.attempts_left = PIN_ATTEMPTS
+        self.unlocked = False
+
+    def power_on(self) -> None:
+        """The modem restarted: a SIM with a PIN locks again; its tries left are kept."""
+        self.unlocked = self.pin == ""
 
     def enter(self, pin: str) -> bool:
         """Offer a PIN; a wrong one costs an attempt."""

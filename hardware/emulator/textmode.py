@@ -10,7 +10,7 @@ from datetime import datetime
 
 from hardware.emulator.replies import CmsRefusal
 from hardware.emulator.store import STAT_NAMES, Slot
-from hardware.pdu import PduError, decode_deliver, encode_submit
+from hardware.pdu import PduError, StatusReport, decode_incoming, encode_submit
 
 CMS_BAD_TEXT_PARAMETER = 305
 
@@ -35,11 +35,20 @@ def scts(when: datetime) -> str:
 
 
 def slot_lines(slot: Slot, prefix: str) -> list[str]:
-    """`+CMGL: <index>,"<stat>","<oa>",,"<scts>"` (or +CMGR without the index) and the text."""
+    """`+CMGL: <index>,"<stat>","<oa>",,"<scts>"` (or +CMGR without the index) and the text.
+
+    A stored status report is one line, 27.005's
+    `<stat>,<fo>,<mr>,"<ra>",<tora>,"<scts>","<dt>",<st>`.
+    """
     stat = STAT_NAMES[slot.status]
     head = f'{prefix}: {slot.index},"{stat}"' if prefix == "+CMGL" else f'{prefix}: "{stat}"'
     try:
-        deliver = decode_deliver(slot.pdu)
+        message = decode_incoming(slot.pdu)
     except PduError:
         return [f'{head},"",,""', ""]
-    return [f'{head},"{deliver.sender}",,"{scts(deliver.timestamp)}"', deliver.text]
+    if isinstance(message, StatusReport):
+        r = message
+        tora = 145 if r.recipient.startswith("+") else 129
+        times = f'"{scts(r.sc_timestamp)}","{scts(r.discharge_time)}"'
+        return [f'{head},6,{r.message_ref},"{r.recipient}",{tora},{times},{r.status}']
+    return [f'{head},"{message.sender}",,"{scts(message.timestamp)}"', message.text]
