@@ -15,8 +15,7 @@ from pathlib import Path
 import gammu
 import pytest
 
-from hardware.emulator import Emulator, session
-from hardware.emulator.parser import Command
+from hardware.emulator import Emulator
 from hardware.errors import (
     CmsError,
     GarbledReply,
@@ -36,20 +35,6 @@ from hardware.pdu import decode_deliver, decode_status_report, encode_deliver
 pytestmark = pytest.mark.slow
 
 PIN = "4321"
-
-
-def _cgatt(ctx: object, command: Command) -> list[str]:
-    return ["+CGATT: 1"] if command.form == "read" else []
-
-
-@pytest.fixture(scope="module", autouse=True)
-def packet_attach() -> Iterator[None]:
-    """gammu's GetNetworkInfo asks AT+CGATT? and fails outright on an error; the emulator
-    does not answer it yet (reported to the lead). Until it does, answer it here."""
-    with pytest.MonkeyPatch.context() as mp:
-        if "+CGATT" not in session.HANDLERS:
-            mp.setitem(session.HANDLERS, "+CGATT", _cgatt)
-        yield
 
 
 class Events:

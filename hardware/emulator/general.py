@@ -156,6 +156,15 @@ def cnum(ctx: Context, command: Command) -> Reply:
     return [f'+CNUM: "","{ctx.profile.number}",145']
 
 
+def cgatt(ctx: Context, command: Command) -> Reply:
+    """Packet-domain attach: gammu's network query asks it and gives up on an error."""
+    if command.form == "test":
+        return ["+CGATT: (0,1)"]
+    if command.form == "read":
+        return [f"+CGATT: {1 if ctx.registered else 0}"]
+    return []
+
+
 def cfun(ctx: Context, command: Command) -> Reply:
     """Power level: always full; setting it is accepted and does nothing (no USB re-plug)."""
     if command.form == "read":
@@ -209,5 +218,6 @@ HANDLERS: dict[str, Handler] = {
     "+CSQ": csq,
     "+CNUM": cnum,
     "+CFUN": cfun,
+    "+CGATT": cgatt,
     "+CSCS": cscs,
 }
