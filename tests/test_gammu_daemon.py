@@ -1,0 +1,71 @@
+"""The daemon with `driver = "gammu"`: python-gammu owns the emulator's pty."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from procs import SMSGW, handed_over, wait_for
+from sqlalchemy import Engine
+
+from gateway import config as config_mod
+from gateway.daemon import Daemon
+from gateway.inbound import Received
+from hardware.emulator import Emulator
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_daemon_sends_and_receives_through_python_gammu(
+    tmp_path: Path, db_url: str, engine: Engine
+) -> None:
+    emu = Emulator(log_path=str(tmp_path / "emulator.log"))
+    device = emu.start()
+    cfg = config_mod.from_dict(
+        {
+            "database": {"url": db_url},
+            "gateway": {"node": "test"},
+            "modem": [{"name": "g1", "driver": "gammu", "port": device}],
+            "outbox": {"poll_interval": 0.1},
+        }
+    )
+    received: list[Received] = []
+    daemon = Daemon(cfg, engine=engine, handlers=[received.append])
+    daemon.start()
+    try:
+        text = "Black Shogun WU62 XPO seen at Stanhoe pond, 4 occupants. " * 3
+        daemon.outbox.enqueue("+447700900801", text)
+        wait_for(lambda: handed_over(daemon.outbox) == 1, 60, "the send through gammu")
+        emu.inject("+447700900802", "lamping near Fring crossroads")
+        wait_for(lambda: len(received) == 1, 30, "the inbound text through gammu")
+    finally:
+        daemon.stop()
+        emu.stop()
+    assert "".join(p.text for p in sorted(emu.sent, key=lambda p: p.part or 1)) == text
+    assert (received[0].sender, received[0].text) == (
+        "+447700900802",
+        "lamping near Fring crossroads",
+    )
+
+
+def test_modem_probe_with_the_gammu_driver() -> None:
+    emu = Emulator(imei="356938035643809")
+    device = emu.start()
+    try:
+        done = subprocess.run(
+            [*SMSGW, "modem", "probe", device, "--driver", "gammu", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+    finally:
+        emu.stop()
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert (info["imei"], info["state"], info["registration"]) == (
+        "356938035643809",
+        "ready",
+        "home",
+    )
