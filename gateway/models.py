@@ -34,6 +34,9 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
     failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # "direct" (send, replies, forwards) or "broadcast" (to a list: opt-outs apply).
+    kind: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")
+    list_id: Mapped[int | None] = mapped_column(Integer, default=None)  # a broadcast's list
 
     __table_args__ = (
         Index("ix_messages_claim", "status", "priority", "id", "next_attempt_at"),
@@ -56,7 +59,10 @@ class InboundMessage(Base):
     concat_ref: Mapped[int] = mapped_column(Integer, default=-1)
     modem: Mapped[str] = mapped_column(String(64), default="")
 
-    __table_args__ = (Index("ix_inbound_received", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbound_received", "received_at"),
+        Index("ix_inbound_sender", "sender", "received_at"),
+    )
 
 
 class InboundPart(Base):
@@ -170,3 +176,62 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (Index("ix_audit_at", "at"),)
+
+
+class SubscriberList(Base):
+    """An area or interest group ("Docking farms") that people join by its keyword."""
+
+    __tablename__ = "lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    keyword: Mapped[str] = mapped_column(String(20), unique=True)  # upper case
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class Subscriber(Base):
+    """A person who gets alerts. After an erase only the id and the dates remain."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)  # E.164; None once erased
+    name: Mapped[str] = mapped_column(String(100), default="")
+    stopped: Mapped[bool] = mapped_column(default=False)  # a global STOP: no broadcast at all
+    quiet_from: Mapped[int | None] = mapped_column(Integer, default=None)  # hour, local time
+    quiet_to: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    active: Mapped[bool] = mapped_column(default=True)  # false after STOP <list>
+    key_contact: Mapped[bool] = mapped_column(default=False)  # gets alerts first
+    joined_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_memberships_list", "list_id", "active"),)
+
+
+class Consent(Base):
+    """Every join and leave, how and by whom: the record that a person agreed."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    list_id: Mapped[int | None] = mapped_column(ForeignKey("lists.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))  # join, leave, stop, start, erase
+    method: Mapped[str] = mapped_column(String(16))  # sms, qr, officer, import
+    by: Mapped[str] = mapped_column(String(64), default="")  # the officer's user name
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_consents_subscriber", "subscriber_id"),)
