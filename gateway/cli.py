@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from gateway import config as config_mod
-from gateway.commands import accounts, messaging, system
+from gateway.commands import accounts, messaging, people, system
 from gateway.commands.common import UsageError, fail
 
 log = logging.getLogger("smsgw")
@@ -84,6 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=50)
+
+    p = cmd("lists", people.lists, "subscriber lists and their join keywords")
+    _add_config(p)
+    p.add_argument("--json", action="store_true")
+    lists_sub = p.add_subparsers(dest="lists_cmd")
+    p = lists_sub.add_parser("add", help="create a list with its join keyword")
+    p.set_defaults(handler=people.lists)
+    _add_config(p)
+    p.add_argument("name")
+    p.add_argument("--keyword", required=True)
+    p.add_argument("--description", default="")
 
     user = sub.add_parser("user", help="console logins").add_subparsers(
         dest="user_cmd", required=True

@@ -14,6 +14,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_PATH = "/etc/smsgw/config.toml"
 DRIVERS = ("at", "gammu", "emulator")
@@ -33,6 +34,8 @@ class GatewayConfig:
     country: str = "GB"  # region for numbers written without +
     node: str = ""  # this gateway's name in a shared database; default: the host name
     admin_number: str = ""  # gets an SMS when a modem is rested
+    number: str = ""  # the gateway's own number, printed on join badges
+    timezone: str = "Europe/London"  # for quiet hours and the rota
     health_interval: float = 60.0  # seconds between samples of each modem's signal and state
     # Where to look for a modem whose port vanished, matched by IMEI (a re-plug can
     # turn ttyUSB2 into ttyUSB5; /dev/serial/by-id names survive it).
@@ -74,6 +77,32 @@ class OutboxConfig:
 class InboundConfig:
     sweep_interval: float = 60.0  # a safety net under +CMTI; it also empties a full SIM store
     partial_timeout: float = 600.0  # seconds to wait for missing parts before storing a partial
+    # A sender over this many texts in flood_window seconds gets no more replies (their
+    # texts are still stored): two auto-responders must not drain the SIM between them.
+    flood_limit: int = 6
+    flood_window: float = 600.0
+
+
+@dataclass(frozen=True)
+class RepliesConfig:
+    """What the gateway texts back. {list}, {keyword}, {lists}, {start}, {end} are filled in."""
+
+    join: str = (
+        "You have joined {list}. Reply STOP {keyword} to leave that list, STOP to leave all."
+    )
+    stop: str = "You will get no more alerts. Reply START to come back."
+    stop_list: str = "You have left {list}. Reply JOIN {keyword} to rejoin."
+    start: str = "Welcome back: alerts will reach you again."
+    help: str = (
+        "Rural crime alerts. JOIN <list> to join, STOP to leave, LISTS for lists, "
+        "QUIET 22-07 for quiet hours. In an emergency call 999."
+    )
+    lists: str = "Lists you can join: {lists}. Text JOIN and a list's word."
+    no_lists: str = "There are no lists to join yet."
+    unknown_list: str = "There is no list called {keyword}. Text LISTS to see them."
+    quiet: str = "Quiet hours set: {start}:00-{end}:00. Urgent alerts still come through."
+    quiet_off: str = "Quiet hours off."
+    quiet_help: str = "To set quiet hours text QUIET and two hours, for example QUIET 22-07."
 
 
 @dataclass(frozen=True)
@@ -92,6 +121,7 @@ class Config:
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     inbound: InboundConfig = field(default_factory=InboundConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    replies: RepliesConfig = field(default_factory=RepliesConfig)
 
     @property
     def node(self) -> str:
@@ -104,6 +134,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "outbox": OutboxConfig,
     "inbound": InboundConfig,
     "web": WebConfig,
+    "replies": RepliesConfig,
 }
 
 
@@ -140,7 +171,14 @@ def from_dict(raw: dict[str, Any], where: str = "<config>") -> Config:
         raise ConfigError(f"{where}: 'modem' must be an array of tables ([[modem]])")
     built = tuple(_build(ModemConfig, m, where, f"modem[{i}]") for i, m in enumerate(modems))
     _check_modems(built, where)
-    return Config(path=where, modems=built, **sections)
+    config = Config(path=where, modems=built, **sections)
+    try:
+        ZoneInfo(config.gateway.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}: gateway.timezone {config.gateway.timezone!r} is not a time zone"
+        ) from None
+    return config
 
 
 def _check_modems(modems: tuple[ModemConfig, ...], where: str) -> None:

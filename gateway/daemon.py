@@ -19,7 +19,10 @@ from gateway.config import Config
 from gateway.db import make_engine
 from gateway.drivers import BuiltModem, build
 from gateway.inbound import Inbox, MessageHandler
+from gateway.inbound_router import InboundRouter
 from gateway.outbox import Outbox
+from gateway.send_gate import SendGate
+from gateway.subscribers import Subscribers
 from gateway.worker import ModemWorker
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,10 @@ class Daemon:
         self.engine = engine or make_engine(config.database.url)
         self.outbox = Outbox(self.engine, config.outbox, config.node)
         self.inbox = Inbox(self.engine, config.inbound)
-        self.handlers = list(handlers)
+        self.subscribers = Subscribers(self.engine, config.gateway.country)
+        self.router = InboundRouter(self.engine, config, self.outbox, self.subscribers)
+        self.gate = SendGate(self.subscribers, config.gateway.timezone)
+        self.handlers: list[MessageHandler] = [self.router, *handlers]
         self.workers: list[ModemWorker] = []
         self.built: list[BuiltModem] = []
         self.stopping = threading.Event()
@@ -58,6 +64,7 @@ class Daemon:
                 self.inbox,
                 self.handlers,
                 probe=built.probe,
+                gate=self.gate,
             )
             self.outbox.add_listener(worker.wake.set)
             self.workers.append(worker)

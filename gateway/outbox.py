@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 PRIORITIES = {"urgent": 0, "normal": 1, "bulk": 2}
 PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
 STATES = ("queued", "sending", "sent", "delivered", "failed")
+LOG_EACH_UP_TO = 10  # a broadcast logs one line for its batch, not one per recipient
 
 
 class UnknownPriority(ValueError):
@@ -39,6 +40,8 @@ class Claimed:
     text: str
     priority: int
     attempts: int
+    kind: str = "direct"
+    list_id: int | None = None
 
 
 def _claim_statement(only_known: bool) -> Update:
@@ -60,7 +63,15 @@ def _claim_statement(only_known: bool) -> Update:
             claimed_by=bindparam("b_node"),
             claimed_at=bindparam("b_now"),
         )
-        .returning(Message.id, Message.to, Message.text, Message.priority, Message.attempts)
+        .returning(
+            Message.id,
+            Message.to,
+            Message.text,
+            Message.priority,
+            Message.attempts,
+            Message.kind,
+            Message.list_id,
+        )
     )
 
 
@@ -112,17 +123,29 @@ class Outbox:
         for wake in self._listeners:
             wake()
 
-    def enqueue(self, to: str, text: str, priority: str = "normal") -> int:
-        return self.enqueue_many([(to, text)], priority)[0]
+    def enqueue(self, to: str, text: str, priority: str = "normal", *, kind: str = "direct") -> int:
+        return self.enqueue_many([(to, text)], priority, kind=kind)[0]
 
-    def enqueue_many(self, items: Iterable[tuple[str, str]], priority: str = "normal") -> list[int]:
-        """Queue messages in one transaction, in the given order; returns their ids."""
+    def enqueue_many(
+        self,
+        items: Iterable[tuple[str, str] | tuple[str, str, int | None]],
+        priority: str = "normal",
+        *,
+        kind: str = "direct",
+    ) -> list[int]:
+        """Queue messages in one transaction, in the given order; returns their ids.
+
+        An item is (number, text) or, for a broadcast, (number, text, list id): the list
+        whose opt-outs are checked again just before the message goes.
+        """
         level = priority_value(priority)
         now = utcnow()
         rows = [
             {
-                "to": to,
-                "text": text,
+                "to": item[0],
+                "text": item[1],
+                "list_id": item[2] if len(item) > 2 else None,
+                "kind": kind,
                 "priority": level,
                 "status": "queued",
                 "attempts": 0,
@@ -130,7 +153,7 @@ class Outbox:
                 "created_at": now,
                 "next_attempt_at": now,
             }
-            for to, text in items
+            for item in items
         ]
         if not rows:
             return []
@@ -140,8 +163,13 @@ class Outbox:
                     insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
                 )
             )
-        for msg_id, row in zip(ids, rows, strict=True):
-            log.info("message %d queued (%s, to %s)", msg_id, priority, mask(str(row["to"])))
+        if len(ids) > LOG_EACH_UP_TO:
+            log.info(
+                "messages %d-%d queued (%d, %s, %s)", ids[0], ids[-1], len(ids), kind, priority
+            )
+        else:
+            for msg_id, row in zip(ids, rows, strict=True):
+                log.info("message %d queued (%s, to %s)", msg_id, priority, mask(str(row["to"])))
         self._notify()
         return ids
 
@@ -178,7 +206,7 @@ class Outbox:
         if row is None:
             return None
         log.debug("message %d sending on %s (attempt %d)", row.id, modem, row.attempts)
-        return Claimed(row.id, row.to, row.text, row.priority, row.attempts)
+        return Claimed(row.id, row.to, row.text, row.priority, row.attempts, row.kind, row.list_id)
 
     def _any_due(self, now: datetime) -> bool:
         with self.engine.connect() as conn:
@@ -257,6 +285,17 @@ class Outbox:
         )
         log.info("message %d queued again in %.0f s: %s", msg.id, delay, reason)
         return True
+
+    def defer(self, msg_id: int, until: datetime, reason: str) -> None:
+        """Not now (a subscriber's quiet hours): wait without counting an attempt."""
+        self._finish(
+            msg_id,
+            status="queued",
+            next_attempt_at=until,
+            last_error=reason,
+            attempts=Message.attempts - 1,
+        )
+        log.info("message %d deferred to %s UTC: %s", msg_id, f"{until:%Y-%m-%d %H:%M}", reason)
 
     def hand_back(self, msg_id: int, reason: str) -> None:
         """The modem, not the message, failed: put it back at once and do not count the try."""

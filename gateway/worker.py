@@ -22,6 +22,7 @@ from gateway.config import Config, ModemConfig
 from gateway.db import utcnow
 from gateway.inbound import Inbox, IncomingPart, MessageHandler, Received
 from gateway.outbox import Claimed, Outbox
+from gateway.send_gate import Verdict
 from hardware.errors import ModemError, ModemNotReady, ModemTimeout, PortLost
 from hardware.modem import Modem, ModemEvent, NetworkState, StoredPdu
 from hardware.pdu import Deliver, PduError, StatusReport, decode_incoming, decode_status_report
@@ -32,6 +33,7 @@ RECONNECT_BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts
 UNHEALTHY_RECHECK = 5.0  # seconds between health samples while a modem cannot send
 BUDGET_NOTE_INTERVAL = 10.0  # seconds between updates of the remaining budget shown
 ProbeFactory = Callable[[str], Modem]
+Gate = Callable[[Claimed], Verdict]
 
 
 class ModemWorker:
@@ -46,6 +48,7 @@ class ModemWorker:
         handlers: Sequence[MessageHandler] = (),
         *,
         probe: ProbeFactory | None = None,
+        gate: Gate | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.modem = modem
@@ -57,6 +60,7 @@ class ModemWorker:
         self.inbox = inbox
         self.handlers = list(handlers)
         self.probe = probe
+        self.gate = gate
         self.clock = clock
         self.connected = False
         self.state = "starting"
@@ -221,6 +225,8 @@ class ModemWorker:
         self._claimed = None
         if msg is None:
             return False
+        if not self._passes_gate(msg):
+            return True
         if self.settings.max_per_minute:
             self._next_send = self.clock() + 60.0 / self.settings.max_per_minute
         try:
@@ -261,6 +267,16 @@ class ModemWorker:
             return
         self._next_budget_note = now + BUDGET_NOTE_INTERVAL
         self._update(day_left=left.messages, recipients_left=left.recipients)
+
+    def _passes_gate(self, msg: Claimed) -> bool:
+        if self.gate is None:
+            return True
+        verdict = self.gate(msg)
+        if verdict.action == "drop":
+            self.outbox.mark_failed(msg.id, verdict.reason)
+        elif verdict.action == "defer" and verdict.until is not None:
+            self.outbox.defer(msg.id, verdict.until, verdict.reason)
+        return verdict.action == "send"
 
     def _may_send(self) -> bool:
         now = self.clock()

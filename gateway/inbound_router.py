@@ -1,0 +1,102 @@
+"""What happens to a text once it is stored: keywords are obeyed and answered; anything
+else is a report, handed to whoever listens (the sightings desk).
+
+A sender who floods the gateway still has every text stored, but gets no more replies:
+two auto-responders answering each other must not drain the SIM's allowance.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import Engine, func, select
+
+from gateway import keywords
+from gateway.config import Config
+from gateway.db import utcnow
+from gateway.inbound import Received
+from gateway.models import InboundMessage
+from gateway.outbox import Outbox
+from gateway.phone import InvalidNumber
+from gateway.privacy import mask
+from gateway.subscribers import SubscriberError, Subscribers
+
+log = logging.getLogger(__name__)
+
+ReportHandler = Callable[[Received], None]
+
+
+class InboundRouter:
+    def __init__(
+        self, engine: Engine, config: Config, outbox: Outbox, subscribers: Subscribers
+    ) -> None:
+        self.engine = engine
+        self.config = config
+        self.outbox = outbox
+        self.subscribers = subscribers
+        self.replies = config.replies
+        self.on_report: list[ReportHandler] = []
+
+    def __call__(self, msg: Received) -> None:
+        command = keywords.parse(msg.text) if msg.complete else None
+        if command is None:
+            for handler in self.on_report:
+                handler(msg)
+            return
+        try:
+            answer = self.obey(msg.sender, command)
+        except (SubscriberError, InvalidNumber) as exc:
+            log.info("keyword %s from %s not done: %s", command.kind, mask(msg.sender), exc)
+            return
+        if self.flooding(msg.sender):
+            log.warning(
+                "%s is flooding the gateway: no reply to %s", mask(msg.sender), command.kind
+            )
+            return
+        self.outbox.enqueue(msg.sender, answer, "normal")
+
+    def flooding(self, sender: str) -> bool:
+        since = utcnow() - timedelta(seconds=self.config.inbound.flood_window)
+        with self.engine.connect() as conn:
+            count = conn.scalar(
+                select(func.count())
+                .select_from(InboundMessage)
+                .where(InboundMessage.sender == sender, InboundMessage.received_at >= since)
+            )
+        return (count or 0) > self.config.inbound.flood_limit
+
+    def obey(self, sender: str, command: keywords.Command) -> str:
+        """Carry out one keyword; returns the reply text."""
+        r, subs = self.replies, self.subscribers
+        if command.kind == "join":
+            found = subs.find_list(command.list_keyword)
+            if found is None:
+                return r.unknown_list.format(keyword=command.list_keyword)
+            subs.join(sender, found.keyword, name=command.name, method="sms")
+            return r.join.format(list=found.name, keyword=found.keyword)
+        if command.kind == "stop" and command.list_keyword:
+            found = subs.find_list(command.list_keyword)
+            if found is None:
+                return r.unknown_list.format(keyword=command.list_keyword)
+            subs.leave(sender, found.keyword, method="sms")
+            return r.stop_list.format(list=found.name, keyword=found.keyword)
+        if command.kind == "stop":
+            subs.set_stopped(sender, True, method="sms")
+            return r.stop
+        if command.kind == "start":
+            subs.set_stopped(sender, False, method="sms")
+            return r.start
+        if command.kind == "lists":
+            names = [f"{x.keyword} ({x.name})" for x in subs.lists()]
+            return r.lists.format(lists=", ".join(names)) if names else r.no_lists
+        if command.kind == "quiet-off":
+            subs.set_quiet(sender, None, None)
+            return r.quiet_off
+        if command.kind == "quiet":
+            if command.quiet_from is None or command.quiet_to is None:
+                return r.quiet_help
+            subs.set_quiet(sender, command.quiet_from, command.quiet_to)
+            return r.quiet.format(start=f"{command.quiet_from:02d}", end=f"{command.quiet_to:02d}")
+        return r.help
