@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keyword", required=True)
     p.add_argument("--description", default="")
 
+    p = cmd("qr", people.qr, 'the printable "scan to join" badge for a list')
+    _add_config(p)
+    p.add_argument("--list", required=True)
+    p.add_argument("--out", required=True, help="FILE.svg or FILE.png")
+
     user = sub.add_parser("user", help="console logins").add_subparsers(
         dest="user_cmd", required=True
     )

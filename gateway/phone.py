@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import phonenumbers
 
+KEEPS_LEADING_ZERO = frozenset({"IT", "SM", "VA"})
+
 
 class InvalidNumber(ValueError):
     """A phone number that cannot be a mobile or landline number."""
@@ -24,6 +26,13 @@ def normalise(number: str, region: str = "GB") -> str:
         parsed = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException as exc:
         raise InvalidNumber(f"{number!r} is not a phone number ({exc})") from None
-    if not phonenumbers.is_possible_number(parsed):
+    reason = phonenumbers.is_possible_number_with_reason(parsed)
+    # A number only dialable locally (no area code) cannot be texted; a kept leading
+    # zero outside the countries that keep one means the number was cut short.
+    kept_zero = (
+        parsed.italian_leading_zero
+        and phonenumbers.region_code_for_number(parsed) not in KEEPS_LEADING_ZERO
+    )
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE or kept_zero:
         raise InvalidNumber(f"{number!r} is not a possible number for region {region}")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -240,7 +240,13 @@ class Subscribers:
         given, key contacts first within each, each number once, opted-out left out."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(Subscriber.phone, Subscriber.id, Membership.list_id, Membership.key_contact)
+                select(
+                    Subscriber.phone,
+                    Subscriber.id,
+                    Membership.list_id,
+                    Membership.key_contact,
+                    Membership.joined_at,
+                )
                 .join(Membership, Membership.subscriber_id == Subscriber.id)
                 .where(
                     Membership.list_id.in_(list_ids),
@@ -250,7 +256,7 @@ class Subscribers:
                 )
             ).all()
         order = {list_id: n for n, list_id in enumerate(list_ids)}
-        rows = sorted(rows, key=lambda r: (order[r.list_id], not r.key_contact, r.id))
+        rows = sorted(rows, key=lambda r: (order[r.list_id], not r.key_contact, r.joined_at, r.id))
         seen: set[str] = set()
         chosen: list[Recipient] = []
         for r in rows:

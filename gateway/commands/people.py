@@ -30,3 +30,22 @@ def lists(args: argparse.Namespace) -> int:
     for x in found:
         print(f"{x.keyword:<12} {x.members:>6} members  {x.name}")
     return 0
+
+
+def qr(args: argparse.Namespace) -> int:
+    from gateway.badge import BadgeError, make_badge
+
+    config = load_config(args)
+    number = config.gateway.number
+    if not number:
+        return fail(f"{config.path}: set gateway.number (the gateway's own number) for badges", 2)
+    subs = Subscribers(open_db(config), config.gateway.country)
+    try:
+        target = subs.require_list(args.list)
+        out = make_badge(
+            number, target.keyword, target.name, args.out, region=config.gateway.country
+        )
+    except (SubscriberError, BadgeError) as exc:
+        return fail(str(exc), 2)
+    print(f"badge for {target.name} written to {out}")
+    return 0

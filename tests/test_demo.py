@@ -1,0 +1,64 @@
+"""`smsgw demo` as a newcomer runs it: one process, an emulated modem, a console."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+from procs import SMSGW, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_demo_runs_the_whole_system(tmp_path: Path) -> None:
+    demo = subprocess.Popen(
+        [*SMSGW, "demo", "--port", "0", "--dir", str(tmp_path / "demo")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert demo.stdout is not None
+    try:
+        url = ""
+        for _ in range(200):
+            line = demo.stdout.readline()
+            found = re.search(r"console: (http://127\.0\.0\.1:\d+)", line)
+            if found:
+                url = found.group(1)
+                break
+        assert url, "the demo printed no console URL"
+        with urllib.request.urlopen(url + "/login", timeout=10) as page:
+            assert page.status == 200 and "Sign in" in page.read().decode()
+        config = tmp_path / "demo" / "config.toml"
+        (tmp_path / "demo" / "inject" / "t.json").write_text(
+            json.dumps({"from": "+447700900777", "text": "test sighting at Docking"})
+        )
+
+        def inbox_has_it() -> bool:
+            out = subprocess.run(
+                [*SMSGW, "inbox", "--config", str(config), "--json"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout
+            return any(r["text"] == "test sighting at Docking" for r in json.loads(out or "[]"))
+
+        wait_for(inbox_has_it, 20, "the injected text in the inbox")
+        status = json.loads(
+            subprocess.run(
+                [*SMSGW, "status", "--config", str(config), "--json"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout
+        )
+        assert [(m["name"], m["state"]) for m in status["modems"]] == [("emulated1", "ready")]
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=30) == 0
+        demo.stdout.close()
