@@ -50,6 +50,10 @@ class InboundRouter:
         except (SubscriberError, InvalidNumber) as exc:
             log.info("keyword %s from %s not done: %s", command.kind, mask(msg.sender), exc)
             return
+        if answer == self.replies.unknown_list.format(keyword=command.list_keyword):
+            # "Join us at the farm" reads like JOIN US: answer it, but let the desk see it too.
+            for handler in self.on_report:
+                handler(msg)
         if self.flooding(msg.sender):
             log.warning(
                 "%s is flooding the gateway: no reply to %s", mask(msg.sender), command.kind
