@@ -1,0 +1,131 @@
+"""Keywords texted to the real daemon on the emulator: obeyed, answered, recorded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from procs import wait_for
+from sqlalchemy import Engine, select
+
+from gateway import config as config_mod
+from gateway.daemon import Daemon
+from gateway.inbound import Received
+from gateway.models import Consent
+from gateway.subscribers import Subscribers
+from hardware.emulator import Emulator
+
+FARMER = "+447700900311"
+
+
+@pytest.fixture
+def gateway(
+    tmp_path: Path, db_url: str, engine: Engine, request: pytest.FixtureRequest
+) -> Iterator[tuple[Daemon, Emulator]]:
+    subs = Subscribers(engine)
+    subs.add_list("Docking farms", "DOCKING")
+    subs.add_list("West Norfolk gamekeepers", "WNKEEPERS")
+    cfg = config_mod.from_dict(
+        {
+            "database": {"url": db_url},
+            "gateway": {"node": "test"},
+            "modem": [{"name": "e1", "driver": "emulator", "log": str(tmp_path / "e.log")}],
+            "outbox": {"poll_interval": 0.05},
+            "inbound": {"flood_limit": getattr(request, "param", 10), "flood_window": 600},
+        }
+    )
+    daemon = Daemon(cfg, engine=engine)
+    reports: list[Received] = []
+    daemon.router.on_report.append(reports.append)
+    daemon.reports = reports  # type: ignore[attr-defined]
+    daemon.start()
+    emulator = daemon.built[0].emulator
+    assert emulator is not None
+    yield daemon, emulator
+    daemon.stop()
+
+
+def replies(tmp_path: Path, to: str = FARMER) -> list[str]:
+    path = tmp_path / "e.log"
+    if not path.exists():
+        return []
+    lines: list[dict[str, Any]] = [json.loads(x) for x in path.read_text().splitlines()]
+    return [e["text"] for e in lines if e["to"] == to]
+
+
+def text(emulator: Emulator, tmp_path: Path, body: str, want: int, sender: str = FARMER) -> str:
+    emulator.inject(sender, body)
+    wait_for(lambda: len(replies(tmp_path, sender)) >= want, 10, f"a reply to {body!r}")
+    return replies(tmp_path, sender)[want - 1]
+
+
+def test_join_by_sms_is_answered_and_recorded_as_consent(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path, engine: Engine
+) -> None:
+    daemon, emulator = gateway
+    answer = text(emulator, tmp_path, "join docking Tom Wright", 1)
+    assert answer.startswith("You have joined Docking farms")
+    docking = daemon.subscribers.require_list("DOCKING")
+    assert [r.phone for r in daemon.subscribers.recipients([docking.id])] == [FARMER]
+    with engine.connect() as conn:
+        assert conn.execute(select(Consent.action, Consent.method)).all() == [("join", "sms")]
+
+
+def test_stop_and_start_and_stop_for_one_list(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    subs = daemon.subscribers
+    subs.join(FARMER, "DOCKING", method="officer", by="pc.smith")
+    subs.join(FARMER, "WNKEEPERS", method="officer", by="pc.smith")
+    ids = [subs.require_list("DOCKING").id, subs.require_list("WNKEEPERS").id]
+    assert "no more alerts" in text(emulator, tmp_path, "Unsubscribe", 1)
+    assert subs.recipients(ids) == []
+    assert "Welcome back" in text(emulator, tmp_path, "START", 2)
+    assert "left Docking farms" in text(emulator, tmp_path, "stop docking", 3)
+    assert [r.list_id for r in subs.recipients(ids)] == [ids[1]]
+
+
+def test_lists_help_and_quiet_hours(gateway: tuple[Daemon, Emulator], tmp_path: Path) -> None:
+    daemon, emulator = gateway
+    listing = text(emulator, tmp_path, "LISTS", 1)
+    assert "DOCKING (Docking farms)" in listing and "WNKEEPERS" in listing
+    assert "999" in text(emulator, tmp_path, "help", 2)
+    assert "22:00-07:00" in text(emulator, tmp_path, "QUIET 22-07", 3)
+    assert daemon.subscribers.quiet_hours(FARMER) == (22, 7)
+    assert "QUIET 22-07" in text(emulator, tmp_path, "quiet 25-99", 4)  # the format, not a guess
+    assert text(emulator, tmp_path, "QUIET OFF", 5) == "Quiet hours off."
+    assert daemon.subscribers.quiet_hours(FARMER) is None
+
+
+def test_an_unknown_list_is_answered_and_the_text_still_reaches_the_desk(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    assert "no list called US" in text(emulator, tmp_path, "Join us at the farm", 1)
+    assert [r.text for r in daemon.reports] == ["Join us at the farm"]  # type: ignore[attr-defined]
+
+
+def test_a_sighting_is_not_a_keyword_and_gets_passed_on(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    emulator.inject(FARMER, "Stop and search needed, white van at Docking")
+    wait_for(lambda: len(daemon.reports) == 1, 10, "the report")  # type: ignore[attr-defined]
+    assert replies(tmp_path) == []
+
+
+@pytest.mark.parametrize("gateway", [3], indirect=True)
+def test_a_flooding_sender_gets_no_more_replies_but_every_text_is_kept(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    for n, body in enumerate(["HELP", "help", "Help!", "HELP.", "help!", "Help?"]):
+        emulator.inject(FARMER, body)  # different texts: the same text twice is one SMS
+        wait_for(lambda n=n: len(daemon.inbox.recent()) == n + 1, 10, "the text stored")
+    wait_for(lambda: len(replies(tmp_path)) >= 3, 10, "the first replies")
+    assert len(replies(tmp_path)) == 3  # flood_limit = 3: the 4th and later get none
+    assert len(daemon.inbox.recent()) == 6
