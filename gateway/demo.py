@@ -15,6 +15,7 @@ from types import FrameType
 from gateway import config as config_mod
 from gateway import migrate, users
 from gateway.daemon import Daemon
+from gateway.subscribers import Subscribers
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ url = "sqlite:///{db}"
 [gateway]
 country = "GB"
 node = "demo"
+number = "+447700900000"
 
 [[modem]]
 name = "emulated1"
@@ -75,6 +77,31 @@ DEMO_USERS = (("admin", "admin"), ("operator", "operator"), ("viewer", "viewer")
 DEMO_PASSWORD = "smsgw-demo"
 
 
+DEMO_LISTS = (
+    ("Docking farms", "DOCKING"),
+    ("West Norfolk gamekeepers", "WNKEEPERS"),
+    ("Sedgeford estates", "SEDGEFORD"),
+)
+DEMO_NAMES = ("Tom Wright", "Sarah Bell", "Jim Howard", "Ann Cole", "Dave Reeve", "Kath Moss")
+
+
+def add_demo_subscribers(subs: Subscribers) -> None:
+    for name, keyword in DEMO_LISTS:
+        subs.add_list(name, keyword)
+    for n, number in enumerate(GAMEKEEPERS):
+        keyword = DEMO_LISTS[n % len(DEMO_LISTS)][1]
+        subs.join(
+            number,
+            keyword,
+            name=DEMO_NAMES[n % len(DEMO_NAMES)],
+            method="officer",
+            by="demo",
+            key_contact=n < len(DEMO_LISTS),
+        )
+        if n % 4 == 0:
+            subs.join(number, "WNKEEPERS", method="qr")
+
+
 def fresh_database(root: Path) -> None:
     for name in ("smsgw.db", "smsgw.db-wal", "smsgw.db-shm", "emulator.log"):
         (root / name).unlink(missing_ok=True)
@@ -92,6 +119,7 @@ def run_demo(directory: str, port: int, duration: float = 0.0) -> int:
     migrate.upgrade(daemon.engine)
     for username, role in DEMO_USERS:
         users.add(daemon.engine, username, DEMO_PASSWORD, role)
+    add_demo_subscribers(Subscribers(daemon.engine))
     console = ConsoleServer(create_app(config, engine=daemon.engine), "127.0.0.1", port)
     stop = threading.Event()
 

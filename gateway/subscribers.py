@@ -193,6 +193,24 @@ class Subscribers:
             self._consent(conn, sub, target.id, "leave", method, by)
         return target
 
+    def set_key_contact(self, phone: str, list_name: str, key: bool, *, by: str) -> None:
+        """A keyholder or head keeper: alerts to this list reach them first."""
+        number = normalise(phone, self.country)
+        target = self.require_list(list_name)
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(Membership)
+                .where(
+                    Membership.list_id == target.id,
+                    Membership.subscriber_id
+                    == select(Subscriber.id).where(Subscriber.phone == number).scalar_subquery(),
+                )
+                .values(key_contact=key)
+            ).rowcount
+        if not changed:
+            raise SubscriberError(f"{number} is not on {target.name}")
+        log.info("key contact of %s set to %s by %s", target.name, key, by)
+
     def set_stopped(self, phone: str, stopped: bool, *, method: str = "sms", by: str = "") -> None:
         """A global STOP (or START): no broadcast of any list while stopped."""
         number = normalise(phone, self.country)

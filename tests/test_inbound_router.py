@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy import Engine, select
 from gateway import config as config_mod
 from gateway.daemon import Daemon
 from gateway.inbound import Received
-from gateway.models import Consent
+from gateway.models import Consent, Message
 from gateway.subscribers import Subscribers
 from hardware.emulator import Emulator
 
@@ -129,3 +130,38 @@ def test_a_flooding_sender_gets_no_more_replies_but_every_text_is_kept(
     wait_for(lambda: len(replies(tmp_path)) >= 3, 10, "the first replies")
     assert len(replies(tmp_path)) == 3  # flood_limit = 3: the 4th and later get none
     assert len(daemon.inbox.recent()) == 6
+
+
+def test_a_broadcast_is_checked_again_just_before_it_goes(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path, engine: Engine
+) -> None:
+    daemon, _ = gateway
+    subs = daemon.subscribers
+    keeper, sleeper = "+447700900321", "+447700900322"
+    docking = subs.join(keeper, "DOCKING", method="officer", by="pc.smith").id
+    subs.join(sleeper, "DOCKING", method="officer", by="pc.smith")
+    hour = datetime.now(UTC).astimezone(daemon.gate.zone).hour
+    subs.set_quiet(sleeper, hour, (hour + 2) % 24)  # quiet right now
+    subs.set_stopped(keeper, True)  # a STOP that arrived after the alert was queued
+    bulk = daemon.outbox.enqueue_many(
+        [(keeper, "bulk news", docking), (sleeper, "bulk news", docking)],
+        "bulk",
+        kind="broadcast",
+    )
+    urgent = daemon.outbox.enqueue_many(
+        [(keeper, "urgent alert", docking), (sleeper, "urgent alert", docking)],
+        "urgent",
+        kind="broadcast",
+    )
+
+    def states() -> list[str]:
+        with engine.connect() as conn:
+            return [
+                conn.scalar(select(Message.status).where(Message.id == i)) or ""
+                for i in bulk + urgent
+            ]
+
+    wait_for(lambda: states()[3] in ("sent", "delivered"), 10, "the urgent alert to the sleeper")
+    wait_for(lambda: states()[0] == "failed" and states()[2] == "failed", 10, "the stopped ones")
+    assert states()[1] == "queued"  # waits for the end of quiet hours
+    assert replies(tmp_path, keeper) == [] and replies(tmp_path, sleeper) == ["urgent alert"]

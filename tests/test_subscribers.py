@@ -90,3 +90,12 @@ def test_erase_removes_personal_data_and_keeps_the_dated_trail(
     assert not subs.erase(A, by="admin1")  # nothing left to erase
     subs.join(A, "DOCKING")  # the same person may join again, as someone new
     assert subs.count() == 1
+
+
+def test_a_key_contact_can_be_marked_later(subs: Subscribers) -> None:
+    subs.join(A, "DOCKING")
+    subs.join(B, "DOCKING")
+    subs.set_key_contact(B, "DOCKING", True, by="pc.smith")
+    assert [r.phone for r in subs.recipients([subs.require_list("DOCKING").id])] == [B, A]
+    with pytest.raises(SubscriberError, match="is not on"):
+        subs.set_key_contact(C, "DOCKING", True, by="pc.smith")
