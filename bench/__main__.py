@@ -24,6 +24,7 @@ BENCHMARKS = {
     "bare_loop": "bench.bare_loop",
     "peer": "bench.peer",
     "inbound_latency": "bench.inbound_latency",
+    "pool": "bench.pool",
 }
 
 

@@ -43,7 +43,8 @@ def build_daemon(workdir: Path, device: str, inbox: queue.Queue[tuple[float, str
         {
             "database": {"url": f"sqlite:///{workdir / 'smsgw.db'}"},
             "gateway": {"node": "bench"},
-            "modem": [{"name": "m1", "driver": "at", "port": device}],
+            # Like every benchmark: no distinct-recipient budget (0 = no limit).
+            "modem": [{"name": "m1", "driver": "at", "port": device, "max_recipients_per_day": 0}],
         },
         "<bench>",
     )
@@ -105,7 +106,10 @@ def run(workdir: Path) -> list[Row]:
             f"{name}, median",
             median,
             "s",
-            note=f"min {min(latencies):.4f} s, max {max(latencies):.4f} s",
+            note=(
+                f"min {min(latencies):.4f} s, max {max(latencies):.4f} s;"
+                " max_recipients_per_day = 0"
+            ),
             target=f"median < {TARGET_MEDIAN} s",
             ok=median < TARGET_MEDIAN,
         ),

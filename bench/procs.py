@@ -46,8 +46,11 @@ Proc = subprocess.Popen[bytes]
 
 
 def start_emulator(link: Path, log: Path, *extra: str) -> Proc:
-    """`smsgw emulator` in its own process; returns once its link to the pty exists."""
-    err = link.parent / "emulator.err"
+    """`smsgw emulator` in its own process; returns once its link to the pty exists.
+
+    Its stderr goes to `<link>.err`, one file per emulator when a benchmark runs several.
+    """
+    err = link.with_name(f"{link.name}.err")
     with err.open("ab") as err_file:
         proc = subprocess.Popen(
             [*SMSGW, "emulator", "--link", str(link), "--log", str(log), *extra],
@@ -88,6 +91,23 @@ def peak_memory_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise BenchError(f"no VmHWM in /proc/{pid}/status")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process (all its threads) has used so far."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ", comm may hold spaces
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores summed."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    total = sum(values[:8])  # user nice system idle iowait irq softirq steal (guest is in user)
+    idle = values[3] + values[4]
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (total - idle) / ticks, total / ticks
 
 
 def log_entries(log: Path) -> list[dict[str, Any]]:
