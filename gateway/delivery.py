@@ -8,9 +8,10 @@ the report window, and checked against the recipient's number.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from gateway.db import utcnow
 from gateway.models import Message, SentPart
@@ -58,8 +59,59 @@ def _same_number(a: str, b: str) -> bool:
     return bool(da and db) and da[-9:] == db[-9:]
 
 
+_CANDIDATES = (
+    select(SentPart.id, SentPart.message_id, Message.to)
+    .join(Message, Message.id == SentPart.message_id)
+    .where(
+        SentPart.modem == bindparam("b_modem"),
+        SentPart.ref == bindparam("b_ref"),
+        SentPart.status == "sent",
+        SentPart.sent_at >= bindparam("b_since"),
+    )
+    .order_by(SentPart.sent_at.desc(), SentPart.id.desc())
+)
+_SETTLE_PART = (
+    update(SentPart)
+    .where(SentPart.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"), tp_status=bindparam("b_tp"), reported_at=bindparam("b_at")
+    )
+)
+_PART_STATES = select(SentPart.status).where(SentPart.message_id == bindparam("b_message"))
+_DELIVERED = (
+    update(Message)
+    .where(Message.id == bindparam("b_message"), Message.status == "sent")
+    .values(status="delivered", delivered_at=bindparam("b_at"))
+)
+_FAILED = (
+    update(Message)
+    .where(Message.id == bindparam("b_message"), Message.status == "sent")
+    .values(status="failed", failed_at=bindparam("b_at"), last_error=bindparam("b_error"))
+)
+
+
 def apply(engine: Engine, modem: str, report: StatusReport, window: float) -> int | None:
-    """Record a report; returns the message id it settled, or None (unmatched, not final)."""
+    """Record one report; returns the message id it settled, or None."""
+    return apply_many(engine, modem, [report], window)[0]
+
+
+def apply_many(
+    engine: Engine, modem: str, reports: Sequence[StatusReport], window: float
+) -> list[int | None]:
+    """Record reports in one transaction (they come in bursts behind a broadcast); for
+    each, the message id it settled, or None (unmatched, not final, other parts pending)."""
+    now = utcnow()
+    since = now - timedelta(seconds=window)
+    settled: list[int | None] = []
+    with engine.begin() as conn:
+        for report in reports:
+            settled.append(_settle(conn, modem, report, now, since))
+    return settled
+
+
+def _settle(
+    conn: Connection, modem: str, report: StatusReport, now: datetime, since: datetime
+) -> int | None:
     if not report.final:
         log.debug(
             "report for ref %d on %s: still trying (%s)",
@@ -68,51 +120,30 @@ def apply(engine: Engine, modem: str, report: StatusReport, window: float) -> in
             describe(report.status),
         )
         return None
-    now = utcnow()
-    with engine.begin() as conn:
-        rows = conn.execute(
-            select(SentPart.id, SentPart.message_id, Message.to)
-            .join(Message, Message.id == SentPart.message_id)
-            .where(
-                SentPart.modem == modem,
-                SentPart.ref == report.message_ref,
-                SentPart.status == "sent",
-                SentPart.sent_at >= now - timedelta(seconds=window),
-            )
-            .order_by(SentPart.sent_at.desc(), SentPart.id.desc())
-        ).all()
-        match = next((r for r in rows if _same_number(r.to, report.recipient)), None)
-        if match is None:
-            log.info("report for ref %d on %s matches no sent message", report.message_ref, modem)
-            return None
-        conn.execute(
-            update(SentPart)
-            .where(SentPart.id == match.id)
-            .values(
-                status="delivered" if report.delivered else "failed",
-                tp_status=report.status,
-                reported_at=now,
-            )
-        )
-        parts = (
-            conn.execute(select(SentPart.status).where(SentPart.message_id == match.message_id))
-            .scalars()
-            .all()
-        )
-        if report.delivered and all(p == "delivered" for p in parts):
-            values: dict[str, object] = {"status": "delivered", "delivered_at": now}
-        elif not report.delivered:
-            values = {
-                "status": "failed",
-                "failed_at": now,
-                "last_error": f"not delivered: {describe(report.status)}",
-            }
-        else:
-            return None  # other parts still to be reported
-        conn.execute(
-            update(Message)
-            .where(Message.id == match.message_id, Message.status == "sent")
-            .values(**values)
-        )
-    log.info("message %d %s (%s)", match.message_id, values["status"], describe(report.status))
+    rows = conn.execute(
+        _CANDIDATES, {"b_modem": modem, "b_ref": report.message_ref, "b_since": since}
+    ).all()
+    match = next((r for r in rows if _same_number(r.to, report.recipient)), None)
+    if match is None:
+        log.info("report for ref %d on %s matches no sent message", report.message_ref, modem)
+        return None
+    conn.execute(
+        _SETTLE_PART,
+        {
+            "b_id": match.id,
+            "b_tp": report.status,
+            "b_at": now,
+            "b_status": "delivered" if report.delivered else "failed",
+        },
+    )
+    message = {"b_message": match.message_id, "b_at": now}
+    if not report.delivered:
+        conn.execute(_FAILED, {**message, "b_error": f"not delivered: {describe(report.status)}"})
+        outcome = "failed"
+    elif all(p == "delivered" for p in conn.scalars(_PART_STATES, message)):
+        conn.execute(_DELIVERED, message)
+        outcome = "delivered"
+    else:
+        return None  # other parts still to be reported
+    log.info("message %d %s (%s)", match.message_id, outcome, describe(report.status))
     return int(match.message_id)

@@ -11,6 +11,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 RECONNECT_BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to reopen
 UNHEALTHY_RECHECK = 5.0  # seconds between health samples while a modem cannot send
 BUDGET_NOTE_INTERVAL = 10.0  # seconds between updates of the remaining budget shown
+REPORT_BATCH = 50  # delivery reports applied in one transaction ...
+REPORT_WAIT = 1.0  # ... or once the oldest has waited this many seconds
 ProbeFactory = Callable[[str], Modem]
 Gate = Callable[[Claimed], Verdict]
 
@@ -67,6 +70,7 @@ class ModemWorker:
         self.imei = ""
         self.wake = threading.Event()
         self.events: queue.SimpleQueue[ModemEvent] = queue.SimpleQueue()
+        self.reports: deque[tuple[float, str]] = deque()  # (when, PDU) of +CDS reports
         self.budget = Budget(settings.max_per_day, settings.max_recipients_per_day)
         self.budget.seed(modem_status.recent_sends(engine, self.name))
         self._stopping = threading.Event()
@@ -93,7 +97,10 @@ class ModemWorker:
         self._thread.join(timeout)
 
     def _on_event(self, event: ModemEvent) -> None:
-        self.events.put(event)
+        if event.kind == "status-report" and event.pdu:
+            self.reports.append((self.clock(), event.pdu))  # applied in batches, off the send path
+        else:
+            self.events.put(event)
         self.wake.set()
 
     def run(self) -> None:
@@ -131,8 +138,35 @@ class ModemWorker:
 
     # -- steps -------------------------------------------------------------------------
     def step(self) -> bool:
-        """Inbound first (a sighting must not wait behind a broadcast), then one send."""
-        return self.read_inbound() or self.send_one() or self.check_health() or self.sweep()
+        """Inbound first (a sighting must not wait behind a broadcast), then one send;
+        delivery reports in batches when they pile up or the modem is idle."""
+        return (
+            self.read_inbound()
+            or self.apply_reports()
+            or self.send_one()
+            or self.apply_reports(idle=True)
+            or self.check_health()
+            or self.sweep()
+        )
+
+    def apply_reports(self, idle: bool = False) -> bool:
+        if not self.reports:
+            return False
+        if (
+            not idle
+            and len(self.reports) < REPORT_BATCH
+            and (self.clock() - self.reports[0][0] < REPORT_WAIT)
+        ):
+            return False
+        batch: list[StatusReport] = []
+        while self.reports:
+            _, pdu = self.reports.popleft()
+            try:
+                batch.append(decode_status_report(pdu))
+            except PduError as exc:
+                log.warning("unreadable status report on %s: %s", self.name, exc)
+        delivery.apply_many(self.engine, self.name, batch, self.config.outbox.report_window)
+        return True
 
     def connect(self) -> bool:
         self._record("starting", "opening the port", port=self.modem.port)
@@ -366,21 +400,10 @@ class ModemWorker:
                 stored = self.modem.read_stored(event.index)
                 if stored is not None:
                     self.take(stored)
-            elif event.kind == "status-report":
-                self._status_report(event)
-
-    def _status_report(self, event: ModemEvent) -> None:
-        if event.pdu:
-            try:
-                report = decode_status_report(event.pdu)
-            except PduError as exc:
-                log.warning("unreadable status report on %s: %s", self.name, exc)
-                return
-            delivery.apply(self.engine, self.name, report, self.config.outbox.report_window)
-        elif event.index is not None:  # +CDSI: the report waits in the store
-            stored = self.modem.read_stored(event.index)
-            if stored is not None:
-                self.take(stored)
+            elif event.kind == "status-report" and event.index is not None:
+                stored = self.modem.read_stored(event.index)  # +CDSI: it waits in the store
+                if stored is not None:
+                    self.take(stored)
 
     def sweep(self) -> bool:
         """The safety net under +CMTI: read all that is stored, and close overdue partials."""

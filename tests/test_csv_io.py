@@ -504,7 +504,7 @@ def all_memberships(engine: Engine) -> dict[str, set[str]]:
         ).all()
     found: dict[str, set[str]] = {}
     for phone, name in rows:
-        found.setdefault(phone, set()).add(name)
+        found.setdefault(str(phone), set()).add(name)
     return found
 
 
