@@ -25,6 +25,7 @@ BENCHMARKS = {
     "peer": "bench.peer",
     "inbound_latency": "bench.inbound_latency",
     "pool": "bench.pool",
+    "subscriber_import": "bench.subscriber_import",
 }
 
 

@@ -96,6 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keyword", required=True)
     p.add_argument("--description", default="")
 
+    subscribers = sub.add_parser("subscribers", help="subscriber CSV import and export")
+    subscribers_sub = subscribers.add_subparsers(dest="subscribers_cmd", required=True)
+    p = subscribers_sub.add_parser("import", help="CSV with header phone,name,lists")
+    p.set_defaults(handler=people.subscribers_import)
+    _add_config(p)
+    p.add_argument("file")
+    p.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
+    p = subscribers_sub.add_parser("export", help="CSV with header phone,name,lists")
+    p.set_defaults(handler=people.subscribers_export)
+    _add_config(p)
+    p.add_argument("file")
+
     p = cmd("qr", people.qr, 'the printable "scan to join" badge for a list')
     _add_config(p)
     p.add_argument("--list", required=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import phonenumbers
 
 KEEPS_LEADING_ZERO = frozenset({"IT", "SM", "VA"})
+TEXTABLE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
 
 
 class InvalidNumber(ValueError):
@@ -26,13 +27,19 @@ def normalise(number: str, region: str = "GB") -> str:
         parsed = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException as exc:
         raise InvalidNumber(f"{number!r} is not a phone number ({exc})") from None
-    reason = phonenumbers.is_possible_number_with_reason(parsed)
-    # A number only dialable locally (no area code) cannot be texted; a kept leading
-    # zero outside the countries that keep one means the number was cut short.
+    # Possible as a mobile or a landline (UK landlines take texts as speech): that
+    # refuses local-only and cut-short numbers ("+44 7700 900") while accepting every
+    # Ofcom drama number. A kept leading zero outside the countries that keep one also
+    # means the number was cut short.
+    possible = any(
+        phonenumbers.is_possible_number_for_type_with_reason(parsed, kind)
+        == phonenumbers.ValidationResult.IS_POSSIBLE
+        for kind in TEXTABLE
+    )
     kept_zero = (
         parsed.italian_leading_zero
         and phonenumbers.region_code_for_number(parsed) not in KEEPS_LEADING_ZERO
     )
-    if reason != phonenumbers.ValidationResult.IS_POSSIBLE or kept_zero:
+    if not possible or kept_zero:
         raise InvalidNumber(f"{number!r} is not a possible number for region {region}")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 
 from gateway import audit
 from gateway.commands.common import fail, load_config, open_db, print_json
@@ -48,4 +49,39 @@ def qr(args: argparse.Namespace) -> int:
     except (SubscriberError, BadgeError) as exc:
         return fail(str(exc), 2)
     print(f"badge for {target.name} written to {out}")
+    return 0
+
+
+def subscribers_import(args: argparse.Namespace) -> int:
+    from gateway import csv_io
+
+    config = load_config(args)
+    engine = open_db(config)
+    try:
+        report = csv_io.import_csv(
+            engine, args.file, country=config.gateway.country, skip_bad=args.skip_bad, by="cli"
+        )
+    except (csv_io.CsvError, csv_io.ImportConflict, OSError) as exc:
+        return fail(f"{args.file}: {exc}", 1)
+    for bad in report.bad:
+        print(f"{args.file}:{bad.line}: {bad.reason}", file=sys.stderr)
+    if report.bad and not args.skip_bad:
+        return fail(f"{len(report.bad)} bad row(s): nothing imported (fix them, or --skip-bad)")
+    print(
+        f"{report.imported} people from {report.rows} rows: {report.new_subscribers} new, "
+        f"{report.merged} rows merged, {report.memberships} memberships added, "
+        f"{report.stopped} still stopped, {report.kept_left} left lists kept left"
+    )
+    return 0
+
+
+def subscribers_export(args: argparse.Namespace) -> int:
+    from gateway import csv_io
+
+    config = load_config(args)
+    try:
+        count = csv_io.export_csv(open_db(config), args.file, by="cli")
+    except (csv_io.CsvError, OSError) as exc:
+        return fail(f"{args.file}: {exc}", 1)
+    print(f"{count} subscribers written to {args.file}")
     return 0

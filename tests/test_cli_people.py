@@ -1,0 +1,72 @@
+"""lists, subscribers import/export and qr, as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from procs import SMSGW
+
+
+def smsgw(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SMSGW, *args], capture_output=True, text=True, timeout=60)
+
+
+def config_file(tmp_path: Path, db_url: str, number: str = "+447700900000") -> str:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\nurl = "{db_url}"\n\n[gateway]\nnumber = "{number}"\n')
+    return str(path)
+
+
+def test_lists_are_added_and_shown_with_member_counts(tmp_path: Path, db_url: str) -> None:
+    cfg = config_file(tmp_path, db_url)
+    done = smsgw("lists", "add", "Docking farms", "--keyword", "docking", "--config", cfg)
+    assert done.returncode == 0 and "JOIN DOCKING" in done.stdout
+    again = smsgw("lists", "add", "Docking again", "--keyword", "DOCKING", "--config", cfg)
+    assert again.returncode == 2 and "exists already" in again.stderr
+    shown = json.loads(smsgw("lists", "--json", "--config", cfg).stdout)
+    assert [(x["name"], x["keyword"], x["members"]) for x in shown] == [
+        ("Docking farms", "DOCKING", 0)
+    ]
+
+
+def test_a_bad_row_stops_the_whole_import_and_names_its_line(tmp_path: Path, db_url: str) -> None:
+    cfg = config_file(tmp_path, db_url)
+    smsgw("lists", "add", "Docking farms", "--keyword", "DOCKING", "--config", cfg)
+    csv = tmp_path / "people.csv"
+    csv.write_text(
+        "phone,name,lists\n07700 900101,Tom,DOCKING\nnot a number,Ann,DOCKING\n"
+        "07700 900103,Jim,NOWHERE\n"
+    )
+    done = smsgw("subscribers", "import", str(csv), "--config", cfg)
+    assert done.returncode == 1
+    assert f"{csv}:3:" in done.stderr and f"{csv}:4:" in done.stderr
+    assert json.loads(smsgw("lists", "--json", "--config", cfg).stdout)[0]["members"] == 0
+    skip = smsgw("subscribers", "import", str(csv), "--skip-bad", "--config", cfg)
+    assert skip.returncode == 0 and f"{csv}:3:" in skip.stderr
+    assert json.loads(smsgw("lists", "--json", "--config", cfg).stdout)[0]["members"] == 1
+
+
+def test_export_writes_what_import_reads(tmp_path: Path, db_url: str) -> None:
+    cfg = config_file(tmp_path, db_url)
+    smsgw("lists", "add", "Docking farms", "--keyword", "DOCKING", "--config", cfg)
+    csv = tmp_path / "in.csv"
+    csv.write_text('phone,name,lists\n07700 900101,"=HYPERLINK(""http://x"",""x"")",DOCKING\n')
+    assert smsgw("subscribers", "import", str(csv), "--config", cfg).returncode == 0
+    out = tmp_path / "out.csv"
+    done = smsgw("subscribers", "export", str(out), "--config", cfg)
+    assert done.returncode == 0 and "1 subscribers" in done.stdout
+    text = out.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_qr_writes_a_badge_for_a_list(tmp_path: Path, db_url: str) -> None:
+    cfg = config_file(tmp_path, db_url)
+    smsgw("lists", "add", "Docking farms", "--keyword", "DOCKING", "--config", cfg)
+    out = tmp_path / "badge.svg"
+    done = smsgw("qr", "--list", "Docking farms", "--out", str(out), "--config", cfg)
+    assert done.returncode == 0, done.stderr
+    assert "JOIN DOCKING" in out.read_text() and "Docking farms" in out.read_text()
+    missing = smsgw("qr", "--list", "Nowhere", "--out", str(out), "--config", cfg)
+    assert missing.returncode == 2 and "no list called" in missing.stderr
