@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from gateway import audit
 from gateway.db import utcnow
 from gateway.models import Consent, Membership, Subscriber, SubscriberList
 from gateway.phone import normalise
@@ -250,6 +251,7 @@ class Subscribers:
                 )
             )
             self._consent(conn, sub, None, "erase", "officer", by)
+        audit.record(self.engine, by, "subscriber-erased", f"subscriber {sub}")
         log.info("subscriber %d erased by %s", sub, by)
         return True
 

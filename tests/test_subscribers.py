@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, select
 
+from gateway import audit
 from gateway.models import Consent, Subscriber
 from gateway.phone import InvalidNumber
 from gateway.subscribers import SubscriberError, Subscribers
@@ -86,6 +87,8 @@ def test_erase_removes_personal_data_and_keeps_the_dated_trail(
         row = conn.execute(select(Subscriber.phone, Subscriber.name, Subscriber.erased_at)).one()
     assert row.phone is None and row.name == "" and row.erased_at is not None
     assert consents(engine)[-1] == ("erase", "officer", "admin1")
+    [entry] = audit.entries(engine, action="subscriber-erased")
+    assert entry.actor == "admin1" and A not in entry.detail
     assert subs.recipients([subs.require_list("DOCKING").id]) == []
     assert not subs.erase(A, by="admin1")  # nothing left to erase
     subs.join(A, "DOCKING")  # the same person may join again, as someone new
