@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from gateway import config as config_mod
-from gateway.commands import accounts, messaging, people, system
+from gateway.commands import accounts, alerting, messaging, people, system
 from gateway.commands.common import UsageError, fail
 
 log = logging.getLogger("smsgw")
@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True)
     p.add_argument("--text", required=True)
     p.add_argument("--priority", choices=("urgent", "normal", "bulk"), default="normal")
+
+    p = cmd("alert", alerting.alert, "broadcast to lists, now or at a time; prints the reference")
+    _add_config(p)
+    p.add_argument("--list", action="append", required=True, help="a list's name or keyword")
+    p.add_argument("--text", required=True)
+    p.add_argument("--at", default=None, help="ISO time; local time when no zone is given")
 
     p = cmd("status", messaging.status, "message counts by state and modem health")
     _add_config(p)

@@ -15,12 +15,14 @@ from types import FrameType
 from sqlalchemy import Engine
 
 from gateway import migrate
+from gateway.alerts import Alerts
 from gateway.config import Config
 from gateway.db import make_engine
 from gateway.drivers import BuiltModem, build
 from gateway.inbound import Inbox, MessageHandler
 from gateway.inbound_router import InboundRouter
 from gateway.outbox import Outbox
+from gateway.scheduler import Scheduler
 from gateway.send_gate import SendGate
 from gateway.subscribers import Subscribers
 from gateway.worker import ModemWorker
@@ -44,6 +46,8 @@ class Daemon:
         self.router = InboundRouter(self.engine, config, self.outbox, self.subscribers)
         self.gate = SendGate(self.subscribers, config.gateway.timezone)
         self.handlers: list[MessageHandler] = [self.router, *handlers]
+        self.alerts = Alerts(self.engine, self.outbox, self.subscribers)
+        self.scheduler = Scheduler(self.engine, self.alerts)
         self.workers: list[ModemWorker] = []
         self.built: list[BuiltModem] = []
         self.stopping = threading.Event()
@@ -70,6 +74,8 @@ class Daemon:
             self.workers.append(worker)
         for worker in self.workers:
             worker.start()
+        self.alerts.resume()
+        self.scheduler.start()
         log.info(
             "gateway %s started with %d modem(s): %s",
             self.config.node,
@@ -78,6 +84,7 @@ class Daemon:
         )
 
     def stop(self) -> None:
+        self.scheduler.stop()
         for worker in self.workers:
             worker.stop()
         for worker in self.workers:

@@ -37,10 +37,12 @@ class Message(Base):
     # "direct" (send, replies, forwards) or "broadcast" (to a list: opt-outs apply).
     kind: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")
     list_id: Mapped[int | None] = mapped_column(Integer, default=None)  # a broadcast's list
+    alert_id: Mapped[int | None] = mapped_column(Integer, default=None)
 
     __table_args__ = (
         Index("ix_messages_claim", "status", "priority", "id", "next_attempt_at"),
         Index("ix_messages_modem_status", "modem", "status"),
+        Index("ix_messages_alert", "alert_id", "status"),
     )
 
 
@@ -58,6 +60,7 @@ class InboundMessage(Base):
     parts: Mapped[int] = mapped_column(Integer, default=1)
     concat_ref: Mapped[int] = mapped_column(Integer, default=-1)
     modem: Mapped[str] = mapped_column(String(64), default="")
+    alert_id: Mapped[int | None] = mapped_column(Integer, default=None)  # a reply to this alert
 
     __table_args__ = (
         Index("ix_inbound_received", "received_at"),
@@ -235,3 +238,35 @@ class Consent(Base):
     at: Mapped[datetime]
 
     __table_args__ = (Index("ix_consents_subscriber", "subscriber_id"),)
+
+
+class Alert(Base):
+    """A broadcast to lists: who sent what, to whom, and how far it has got."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(16), unique=True)  # "A1042", quoted in replies
+    text: Mapped[str] = mapped_column(Text)
+    list_ids: Mapped[str] = mapped_column(String(256))  # "3,1": in the order chosen
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # scheduled, sending, cancelled, sent
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    send_at: Mapped[datetime | None] = mapped_column(default=None)  # naive UTC when scheduled
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancelled_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AlertTemplate(Base):
+    """A text with named fields ("{registration} {colour} {make} seen at {place} ...")."""
+
+    __tablename__ = "alert_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 PRIORITIES = {"urgent": 0, "normal": 1, "bulk": 2}
 PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
-STATES = ("queued", "sending", "sent", "delivered", "failed")
+STATES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
 LOG_EACH_UP_TO = 10  # a broadcast logs one line for its batch, not one per recipient
 
 
@@ -119,6 +119,10 @@ class Outbox:
         """Called after new work is committed, so idle workers in this process start at once."""
         self._listeners.append(wake)
 
+    def wake(self) -> None:
+        """Tell idle workers in this process that there is work."""
+        self._notify()
+
     def _notify(self) -> None:
         for wake in self._listeners:
             wake()
@@ -132,11 +136,15 @@ class Outbox:
         priority: str = "normal",
         *,
         kind: str = "direct",
+        alert_id: int | None = None,
+        ids: bool = True,
     ) -> list[int]:
         """Queue messages in one transaction, in the given order; returns their ids.
 
         An item is (number, text) or, for a broadcast, (number, text, list id): the list
-        whose opt-outs are checked again just before the message goes.
+        whose opt-outs are checked again just before the message goes. With `ids=False`
+        the ids are not read back (a fan-out of thousands does not need them) and [] is
+        returned.
         """
         level = priority_value(priority)
         now = utcnow()
@@ -146,6 +154,7 @@ class Outbox:
                 "text": item[1],
                 "list_id": item[2] if len(item) > 2 else None,
                 "kind": kind,
+                "alert_id": alert_id,
                 "priority": level,
                 "status": "queued",
                 "attempts": 0,
@@ -157,21 +166,27 @@ class Outbox:
         ]
         if not rows:
             return []
+        if not ids:
+            with self.engine.begin() as conn:
+                conn.execute(insert(Message), rows)
+            log.info("%d %s message(s) queued (%s)", len(rows), kind, priority)
+            self._notify()
+            return []
         with self.engine.begin() as conn:
-            ids = list(
+            made = list(
                 conn.scalars(
                     insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
                 )
             )
-        if len(ids) > LOG_EACH_UP_TO:
+        if len(made) > LOG_EACH_UP_TO:
             log.info(
-                "messages %d-%d queued (%d, %s, %s)", ids[0], ids[-1], len(ids), kind, priority
+                "messages %d-%d queued (%d, %s, %s)", made[0], made[-1], len(made), kind, priority
             )
         else:
-            for msg_id, row in zip(ids, rows, strict=True):
+            for msg_id, row in zip(made, rows, strict=True):
                 log.info("message %d queued (%s, to %s)", msg_id, priority, mask(str(row["to"])))
         self._notify()
-        return ids
+        return made
 
     def claim(
         self,

@@ -35,7 +35,14 @@ def test_send_queues_a_message_and_prints_its_id(tmp_path: Path, db_url: str) ->
     assert done.stdout.strip() == "1"
     status = smsgw("status", "--config", cfg, "--json")
     data = json.loads(status.stdout)
-    assert data["messages"] == {"queued": 1, "sending": 0, "sent": 0, "delivered": 0, "failed": 0}
+    assert data["messages"] == {
+        "queued": 1,
+        "sending": 0,
+        "sent": 0,
+        "delivered": 0,
+        "failed": 0,
+        "cancelled": 0,
+    }
     assert data["modems"] == []
 
 

@@ -89,7 +89,14 @@ def test_requeue_stale_puts_back_only_this_nodes_sending_rows(
     other = Outbox(engine, OutboxConfig(), node="other-node")
     assert other.claim("m9") is not None
     assert outbox.requeue_stale(["m1"]) == 1
-    assert outbox.counts() == {"queued": 1, "sending": 1, "sent": 0, "delivered": 0, "failed": 0}
+    assert outbox.counts() == {
+        "queued": 1,
+        "sending": 1,
+        "sent": 0,
+        "delivered": 0,
+        "failed": 0,
+        "cancelled": 0,
+    }
 
 
 def test_concurrent_workers_never_claim_the_same_message(outbox: Outbox) -> None:

@@ -11,6 +11,11 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """APScheduler keeps its own job table; the migrations leave it alone."""
+    return not (type_ == "table" and name is not None and name.startswith("apscheduler"))
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
@@ -41,6 +46,7 @@ def _run(connection: object) -> None:
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,224 @@
+"""Alerts: one text to every subscriber of the chosen lists, fast, in a deliberate order.
+
+Recipients go out list by list in the order chosen, key contacts first within each,
+each number once, the opted-out left out. The fan-out commits in chunks so the first
+recipients are on the wire while the rest are still being queued; it is resumable, so a
+crash in the middle queues the rest at the next start and nobody twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+
+from gateway import audit
+from gateway.db import utcnow
+from gateway.models import Alert, Message
+from gateway.outbox import PRIORITIES, STATES, Outbox
+from gateway.subscribers import Subscribers
+
+log = logging.getLogger(__name__)
+
+CHUNK = 2000  # messages per commit during a fan-out: the first chunk starts the modems
+MAX_TEXT = 1000  # characters; past this an "alert" is a letter, and costs a fortune
+
+
+class AlertError(ValueError):
+    """An alert that cannot be sent as asked; the text says why."""
+
+
+@dataclass(frozen=True)
+class AlertInfo:
+    id: int
+    ref: str
+    text: str
+    list_ids: tuple[int, ...]
+    status: str
+    created_by: str
+    created_at: datetime
+    send_at: datetime | None
+    recipients: int
+
+
+def _info(row: Any) -> AlertInfo:
+    ids = tuple(int(x) for x in row.list_ids.split(",") if x)
+    return AlertInfo(
+        row.id,
+        row.ref,
+        row.text,
+        ids,
+        row.status,
+        row.created_by,
+        row.created_at,
+        row.send_at,
+        row.recipients,
+    )
+
+
+class Alerts:
+    def __init__(self, engine: Engine, outbox: Outbox, subscribers: Subscribers) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self.subscribers = subscribers
+
+    def create(
+        self, text: str, lists: Sequence[str], *, by: str, send_at: datetime | None = None
+    ) -> AlertInfo:
+        """Record an alert and, unless it is for later, queue it to every recipient now."""
+        text = text.strip()
+        if not text:
+            raise AlertError("an alert needs a text")
+        if len(text) > MAX_TEXT:
+            raise AlertError(f"an alert is at most {MAX_TEXT} characters")
+        if not lists:
+            raise AlertError("choose at least one list")
+        ids = [self.subscribers.require_list(name).id for name in lists]
+        ids = list(dict.fromkeys(ids))  # a list named twice counts once
+        now = utcnow()
+        later = send_at is not None and send_at > now
+        with self.engine.begin() as conn:
+            alert_id = conn.execute(
+                insert(Alert).returning(Alert.id),
+                {
+                    "ref": f"tmp-{now.timestamp()}-{id(self)}",
+                    "text": text,
+                    "list_ids": ",".join(map(str, ids)),
+                    "priority": PRIORITIES["urgent"],
+                    "status": "scheduled" if later else "sending",
+                    "created_by": by,
+                    "created_at": now,
+                    "send_at": send_at if later else None,
+                },
+            ).scalar_one()
+            ref = f"A{1000 + alert_id}"
+            conn.execute(update(Alert).where(Alert.id == alert_id).values(ref=ref))
+        audit.record(
+            self.engine,
+            by,
+            "alert-scheduled" if later else "alert-sent",
+            f"{ref} to lists {','.join(lists)}: {text}",
+        )
+        if not later:
+            self.fan_out(alert_id)
+        found = self.get(ref)
+        assert found is not None
+        return found
+
+    def fan_out(self, alert_id: int) -> int:
+        """Queue the alert to each recipient not yet queued; returns how many were added."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Alert).where(Alert.id == alert_id)).one()
+            done = set(conn.scalars(select(Message.to).where(Message.alert_id == alert_id)))
+        info = _info(row)
+        if info.status not in ("sending", "scheduled"):
+            return 0
+        chosen = [r for r in self.subscribers.recipients(info.list_ids) if r.phone not in done]
+        for start in range(0, len(chosen), CHUNK):
+            chunk = chosen[start : start + CHUNK]
+            self.outbox.enqueue_many(
+                [(r.phone, info.text, r.list_id) for r in chunk],
+                "urgent",
+                kind="broadcast",
+                alert_id=alert_id,
+                ids=False,
+            )
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Alert)
+                .where(Alert.id == alert_id)
+                .values(status="sending", started_at=utcnow(), recipients=len(done) + len(chosen))
+            )
+        log.info("alert %s queued to %d recipient(s)", info.ref, len(chosen))
+        return len(chosen)
+
+    def fire_due(self, now: datetime | None = None) -> list[str]:
+        """Start every scheduled alert whose time has come. Claimed with one conditional
+        update each, so two gateways, or a restart, never start one twice."""
+        now = now or utcnow()
+        with self.engine.connect() as conn:
+            due = conn.execute(
+                select(Alert.id, Alert.ref).where(Alert.status == "scheduled", Alert.send_at <= now)
+            ).all()
+        fired = []
+        for alert_id, ref in due:
+            with self.engine.begin() as conn:
+                won = conn.execute(
+                    update(Alert)
+                    .where(Alert.id == alert_id, Alert.status == "scheduled")
+                    .values(status="sending")
+                )
+            if won.rowcount == 1:
+                self.fan_out(alert_id)
+                fired.append(ref)
+        return fired
+
+    def resume(self) -> None:
+        """After a restart: finish any fan-out a crash cut short."""
+        with self.engine.connect() as conn:
+            ids = list(conn.scalars(select(Alert.id).where(Alert.status == "sending")))
+        for alert_id in ids:
+            if self.fan_out(alert_id):
+                log.warning("alert %d: fan-out finished after a restart", alert_id)
+
+    def cancel(self, ref: str, *, by: str) -> int:
+        """Stop what has not been handed to a modem yet; returns how many were stopped."""
+        info = self._require(ref)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Alert)
+                .where(Alert.id == info.id)
+                .values(status="cancelled", cancelled_at=utcnow(), cancelled_by=by)
+            )
+            stopped = conn.execute(
+                update(Message)
+                .where(Message.alert_id == info.id, Message.status == "queued")
+                .values(status="cancelled", last_error=f"cancelled by {by}")
+            ).rowcount
+        audit.record(self.engine, by, "alert-cancelled", f"{info.ref}: {stopped} not sent")
+        return int(stopped)
+
+    def resend_failed(self, ref: str, *, by: str) -> int:
+        """Queue again only the recipients whose message failed."""
+        info = self._require(ref)
+        with self.engine.begin() as conn:
+            count = conn.execute(
+                update(Message)
+                .where(Message.alert_id == info.id, Message.status == "failed")
+                .values(status="queued", attempts=0, next_attempt_at=utcnow(), last_error=None)
+            ).rowcount
+        audit.record(self.engine, by, "alert-resent", f"{info.ref}: {count} failed queued again")
+        if count:
+            self.outbox.wake()
+        return int(count)
+
+    def progress(self, ref: str) -> dict[str, int]:
+        info = self._require(ref)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(Message.status, func.count())
+                .where(Message.alert_id == info.id)
+                .group_by(Message.status)
+            ).all()
+        found = dict(rows)
+        return {state: int(found.get(state, 0)) for state in STATES}
+
+    def get(self, ref: str) -> AlertInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Alert).where(Alert.ref == ref.strip().upper())).first()
+        return _info(row) if row else None
+
+    def _require(self, ref: str) -> AlertInfo:
+        found = self.get(ref)
+        if found is None:
+            raise AlertError(f"no alert {ref!r}")
+        return found
+
+    def recent(self, limit: int = 50) -> list[AlertInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Alert).order_by(Alert.id.desc()).limit(limit)).all()
+        return [_info(r) for r in rows]

@@ -1,0 +1,94 @@
+"""Scheduled jobs (APScheduler 3, background thread, jobs kept in the database).
+
+A scheduled alert is a row in `alerts` (the truth) and a date job in the job store (the
+timing), so it survives a restart. The job only calls `Alerts.fire_due`, which claims each
+alert with a conditional update: a job that runs twice, or on two gateways, starts it once.
+A slow sweep does the same, as a net under a job store that lost a job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import UTC, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine, select
+
+from gateway.alerts import Alerts
+from gateway.db import utcnow
+from gateway.models import Alert
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 30.0  # how often scheduled alerts are matched to jobs, and due ones started
+JOB_TABLE = "apscheduler_jobs"
+
+_alerts: Alerts | None = None  # what the stored jobs act on, set by the running scheduler
+
+
+def fire_alerts() -> None:
+    """The stored job's target: importable by name, so the job store can keep it."""
+    if _alerts is None:
+        log.error("a scheduled job ran with no gateway to act on")
+        return
+    for ref in _alerts.fire_due():
+        log.info("scheduled alert %s started", ref)
+
+
+class Scheduler:
+    def __init__(self, engine: Engine, alerts: Alerts) -> None:
+        self.engine = engine
+        self.alerts = alerts
+        self._aps = BackgroundScheduler(
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
+                "memory": MemoryJobStore(),  # for jobs of this process's own making
+            },
+            executors={"default": ThreadPoolExecutor(2)},
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+            timezone=UTC,
+        )
+
+    def start(self) -> None:
+        global _alerts
+        _alerts = self.alerts
+        self._aps.start()
+        self._aps.add_job(
+            self.sweep, "interval", seconds=SWEEP_SECONDS, id="sweep", jobstore="memory"
+        )
+        self.sweep()
+
+    def stop(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+
+    def sweep(self) -> None:
+        """Give every scheduled alert its job, drop jobs of cancelled ones, start due ones."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(Alert.id, Alert.status, Alert.send_at).where(
+                    Alert.send_at.is_not(None),
+                    Alert.status.in_(("scheduled", "cancelled")),
+                    Alert.send_at > utcnow() - timedelta(days=1),
+                )
+            ).all()
+        for alert_id, status, send_at in rows:
+            job_id = f"alert-{alert_id}"
+            if status == "scheduled" and send_at is not None:
+                if self._aps.get_job(job_id) is None:
+                    self._aps.add_job(
+                        fire_alerts,
+                        "date",
+                        run_date=send_at.replace(tzinfo=UTC),
+                        id=job_id,
+                        replace_existing=True,
+                    )
+            elif status == "cancelled":
+                with contextlib.suppress(JobLookupError):
+                    self._aps.remove_job(job_id)
+        fire_alerts()
