@@ -26,6 +26,7 @@ BENCHMARKS = {
     "inbound_latency": "bench.inbound_latency",
     "pool": "bench.pool",
     "subscriber_import": "bench.subscriber_import",
+    "fanout": "bench.fanout",
 }
 
 

@@ -45,3 +45,18 @@ def numbers(count: int) -> list[str]:
     if not 0 <= count <= COUNT:
         raise ValueError(f"Ofcom has {COUNT} drama numbers, not {count}")
     return [f"{RANGES[i // 1000]}{i % 1000:03d}" for i in range(count)]
+
+
+# North America keeps 555-0100 to 555-0199 for fiction in every area code: 100 numbers
+# each. They top up the 20,000 UK numbers where a test needs more distinct recipients.
+NANP_AREAS = tuple(range(201, 290)) + tuple(range(301, 390)) + tuple(range(401, 490))
+FICTIONAL_COUNT = COUNT + 100 * len(NANP_AREAS)
+
+
+def fictional(count: int) -> list[str]:
+    """`count` distinct numbers no one can own: Ofcom's drama numbers, then NANP 555-01xx."""
+    if not 0 <= count <= FICTIONAL_COUNT:
+        raise ValueError(f"there are {FICTIONAL_COUNT} fictional numbers here, not {count}")
+    uk = numbers(min(count, COUNT))
+    extra = count - len(uk)
+    return uk + [f"+1{NANP_AREAS[i // 100]}55501{i % 100:02d}" for i in range(extra)]
