@@ -11,20 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 
 from gateway import audit
 from gateway.db import utcnow
-from gateway.models import Alert, Message
+from gateway.models import Alert, InboundMessage, Message
 from gateway.outbox import PRIORITIES, STATES, Outbox
 from gateway.subscribers import Subscribers
 
 log = logging.getLogger(__name__)
 
 CHUNK = 2000  # messages per commit during a fan-out: the first chunk starts the modems
+REPLY_WINDOW = timedelta(hours=24)  # a text this soon after an alert is a reply to it
 MAX_TEXT = 1000  # characters; past this an "alert" is a letter, and costs a fortune
 
 
@@ -206,6 +207,39 @@ class Alerts:
             ).all()
         found = dict(rows)
         return {state: int(found.get(state, 0)) for state in STATES}
+
+    def link_reply(self, sender: str, inbound_id: int) -> str | None:
+        """A text from someone an alert reached lately is taken as a reply to it."""
+        since = utcnow() - REPLY_WINDOW
+        with self.engine.begin() as conn:
+            alert_id = conn.scalar(
+                select(Message.alert_id)
+                .where(
+                    Message.to == sender, Message.alert_id.is_not(None), Message.sent_at >= since
+                )
+                .order_by(Message.sent_at.desc())
+                .limit(1)
+            )
+            if alert_id is None:
+                return None
+            conn.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == inbound_id)
+                .values(alert_id=alert_id)
+            )
+            ref = conn.scalar(select(Alert.ref).where(Alert.id == alert_id))
+        return str(ref)
+
+    def replies(self, ref: str) -> list[tuple[str, str, datetime]]:
+        """(sender, text, received) of each reply, oldest first."""
+        info = self._require(ref)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(InboundMessage.sender, InboundMessage.text, InboundMessage.received_at)
+                .where(InboundMessage.alert_id == info.id)
+                .order_by(InboundMessage.id)
+            ).all()
+        return [(r.sender, r.text, r.received_at) for r in rows]
 
     def get(self, ref: str) -> AlertInfo | None:
         with self.engine.connect() as conn:

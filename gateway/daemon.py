@@ -47,6 +47,7 @@ class Daemon:
         self.gate = SendGate(self.subscribers, config.gateway.timezone)
         self.handlers: list[MessageHandler] = [self.router, *handlers]
         self.alerts = Alerts(self.engine, self.outbox, self.subscribers)
+        self.router.alerts = self.alerts
         self.scheduler = Scheduler(self.engine, self.alerts)
         self.workers: list[ModemWorker] = []
         self.built: list[BuiltModem] = []

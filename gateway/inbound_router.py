@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, func, select
 
 from gateway import keywords
+from gateway.alerts import Alerts
 from gateway.config import Config
 from gateway.db import utcnow
 from gateway.inbound import Received
@@ -38,8 +39,13 @@ class InboundRouter:
         self.subscribers = subscribers
         self.replies = config.replies
         self.on_report: list[ReportHandler] = []
+        self.alerts: Alerts | None = None  # set by the daemon: replies are linked to alerts
 
     def __call__(self, msg: Received) -> None:
+        if self.alerts is not None:
+            ref = self.alerts.link_reply(msg.sender, msg.id)
+            if ref:
+                log.info("inbound message %d is a reply to alert %s", msg.id, ref)
         command = keywords.parse(msg.text) if msg.complete else None
         if command is None:
             for handler in self.on_report:

@@ -43,6 +43,7 @@ class Message(Base):
         Index("ix_messages_claim", "status", "priority", "id", "next_attempt_at"),
         Index("ix_messages_modem_status", "modem", "status"),
         Index("ix_messages_alert", "alert_id", "status"),
+        Index("ix_messages_to", "to", "sent_at"),
     )
 
 

@@ -70,3 +70,35 @@ def test_qr_writes_a_badge_for_a_list(tmp_path: Path, db_url: str) -> None:
     assert "JOIN DOCKING" in out.read_text() and "Docking farms" in out.read_text()
     missing = smsgw("qr", "--list", "Nowhere", "--out", str(out), "--config", cfg)
     assert missing.returncode == 2 and "no list called" in missing.stderr
+
+
+def test_alert_prints_its_reference_and_status_shows_its_progress(
+    tmp_path: Path, db_url: str
+) -> None:
+    from gateway.db import make_engine
+    from gateway.subscribers import Subscribers
+
+    cfg = config_file(tmp_path, db_url)
+    smsgw("lists", "add", "Docking farms", "--keyword", "DOCKING", "--config", cfg)
+    engine = make_engine(db_url)
+    for n in range(3):
+        Subscribers(engine).join(f"+44770090020{n}", "DOCKING", method="officer", by="pc")
+    done = smsgw("alert", "--list", "DOCKING", "--text", "Silver Subaru KX19 ABC", "--config", cfg)
+    assert done.returncode == 0, done.stderr
+    ref = done.stdout.strip()
+    assert ref.startswith("A")
+    status = json.loads(smsgw("status", "--json", "--config", cfg).stdout)
+    [alert] = status["alerts"]
+    assert (alert["ref"], alert["recipients"], alert["progress"]["queued"]) == (ref, 3, 3)
+    later = smsgw(
+        "alert", "--list", "DOCKING", "--text", "x", "--at", "2099-01-01T06:00", "--config", cfg
+    )
+    assert later.returncode == 0
+    status = json.loads(smsgw("status", "--json", "--config", cfg).stdout)
+    assert status["alerts"][0]["status"] == "scheduled"
+    past = smsgw(
+        "alert", "--list", "DOCKING", "--text", "x", "--at", "2001-01-01T06:00", "--config", cfg
+    )
+    assert past.returncode == 2 and "in the past" in past.stderr
+    unknown = smsgw("alert", "--list", "NOWHERE", "--text", "x", "--config", cfg)
+    assert unknown.returncode == 2 and "no list called" in unknown.stderr

@@ -165,3 +165,19 @@ def test_a_broadcast_is_checked_again_just_before_it_goes(
     wait_for(lambda: states()[0] == "failed" and states()[2] == "failed", 10, "the stopped ones")
     assert states()[1] == "queued"  # waits for the end of quiet hours
     assert replies(tmp_path, keeper) == [] and replies(tmp_path, sleeper) == ["urgent alert"]
+
+
+def test_a_reply_to_an_alert_is_linked_to_it(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path, engine: Engine
+) -> None:
+    daemon, emulator = gateway
+    daemon.subscribers.join(FARMER, "DOCKING", method="officer", by="pc.smith")
+    made = daemon.alerts.create("Silver Subaru KX19 ABC towards Docking", ["DOCKING"], by="op1")
+    wait_for(
+        lambda: replies(tmp_path) == ["Silver Subaru KX19 ABC towards Docking"], 10, "the alert"
+    )
+    wait_for(lambda: daemon.alerts.progress(made.ref)["queued"] == 0, 5, "the alert sent")
+    emulator.inject(FARMER, "Saw it 5 minutes ago by the church")
+    wait_for(lambda: len(daemon.alerts.replies(made.ref)) == 1, 10, "the reply linked")
+    [(sender, text, _)] = daemon.alerts.replies(made.ref)
+    assert (sender, text) == (FARMER, "Saw it 5 minutes ago by the church")

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 
 from gateway import modem_status
+from gateway.alerts import Alerts
 from gateway.commands.common import fail, load_config, open_db, print_json
 from gateway.inbound import Inbox
 from gateway.outbox import Outbox
 from gateway.phone import InvalidNumber, normalise
+from gateway.subscribers import Subscribers
+
+RECENT_ALERTS = 5  # alerts whose progress `status` shows
 
 
 def send(args: argparse.Namespace) -> int:
@@ -28,19 +32,37 @@ def send(args: argparse.Namespace) -> int:
 def status(args: argparse.Namespace) -> int:
     config = load_config(args)
     engine = open_db(config)
-    counts = Outbox(engine, config.outbox, config.node).counts()
+    outbox = Outbox(engine, config.outbox, config.node)
+    counts = outbox.counts()
     modems = modem_status.all_modems(engine)
+    alerts = Alerts(engine, outbox, Subscribers(engine, config.gateway.country))
+    recent = [(a, alerts.progress(a.ref)) for a in alerts.recent(RECENT_ALERTS)]
     if args.json:
         print_json(
             {
                 "messages": counts,
                 "modems": [m.as_dict() for m in modems],
+                "alerts": [
+                    {
+                        "ref": a.ref,
+                        "status": a.status,
+                        "recipients": a.recipients,
+                        "created_by": a.created_by,
+                        "created_at": a.created_at.isoformat() + "Z",
+                        "send_at": a.send_at.isoformat() + "Z" if a.send_at else None,
+                        "progress": progress,
+                    }
+                    for a, progress in recent
+                ],
             }
         )
         return 0
     print("messages: " + ", ".join(f"{state} {n}" for state, n in counts.items()))
     if not modems:
         print("modems: none has reported yet (is the daemon running?)")
+    for a, progress in recent:
+        shown = ", ".join(f"{state} {n}" for state, n in progress.items() if n)
+        print(f"alert {a.ref} ({a.status}, {a.recipients} recipients): {shown or 'nothing queued'}")
     for m in modems:
         extra = f" ({m.detail})" if m.detail else ""
         signal = f"{m.dbm} dBm, {m.bars}/5 bars" if m.dbm is not None else "signal unknown"

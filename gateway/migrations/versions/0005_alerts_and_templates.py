@@ -59,6 +59,7 @@ def upgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("alert_id", sa.Integer(), nullable=True))
         batch_op.create_index("ix_messages_alert", ["alert_id", "status"], unique=False)
+        batch_op.create_index("ix_messages_to", ["to", "sent_at"], unique=False)
 
     templates = sa.table(
         "alert_templates",
@@ -82,6 +83,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_to")
         batch_op.drop_index("ix_messages_alert")
         batch_op.drop_column("alert_id")
 
