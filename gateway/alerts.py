@@ -20,6 +20,7 @@ from gateway import audit
 from gateway.db import utcnow
 from gateway.models import Alert, InboundMessage, Message
 from gateway.outbox import PRIORITIES, STATES, Outbox
+from gateway.preview import preview
 from gateway.subscribers import Subscribers
 
 log = logging.getLogger(__name__)
@@ -68,14 +69,25 @@ class Alerts:
         self.subscribers = subscribers
 
     def create(
-        self, text: str, lists: Sequence[str], *, by: str, send_at: datetime | None = None
+        self,
+        text: str,
+        lists: Sequence[str],
+        *,
+        by: str,
+        send_at: datetime | None = None,
+        footer: str = "",
+        smart: bool = True,
     ) -> AlertInfo:
-        """Record an alert and, unless it is for later, queue it to every recipient now."""
-        text = text.strip()
+        """Record an alert and, unless it is for later, queue it to every recipient now.
+
+        The text is what the preview showed: smart-encoded (unless `smart` is off) with
+        the footer on its own line.
+        """
+        if len(text) + len(footer) > MAX_TEXT:
+            raise AlertError(f"an alert is at most {MAX_TEXT} characters")
+        text = preview(text, footer=footer, smart=smart).text if text.strip() else ""
         if not text:
             raise AlertError("an alert needs a text")
-        if len(text) > MAX_TEXT:
-            raise AlertError(f"an alert is at most {MAX_TEXT} characters")
         if not lists:
             raise AlertError("choose at least one list")
         ids = [self.subscribers.require_list(name).id for name in lists]

@@ -79,7 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("alert", alerting.alert, "broadcast to lists, now or at a time; prints the reference")
     _add_config(p)
     p.add_argument("--list", action="append", required=True, help="a list's name or keyword")
-    p.add_argument("--text", required=True)
+    p.add_argument("--text", default=None)
+    p.add_argument("--template", default=None, help='a template\'s name, e.g. "suspect vehicle"')
+    p.add_argument("--field", action="append", help="NAME=VALUE for the template's fields")
+    p.add_argument("--footer", default="", help='a last line, e.g. "Reply STOP to opt out"')
+    p.add_argument("--no-smart", action="store_true", help="keep characters that force UCS-2")
+    p.add_argument("--preview", action="store_true", help="show cost, reach and time; send nothing")
     p.add_argument("--at", default=None, help="ISO time; local time when no zone is given")
 
     p = cmd("status", messaging.status, "message counts by state and modem health")

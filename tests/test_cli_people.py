@@ -102,3 +102,43 @@ def test_alert_prints_its_reference_and_status_shows_its_progress(
     assert past.returncode == 2 and "in the past" in past.stderr
     unknown = smsgw("alert", "--list", "NOWHERE", "--text", "x", "--config", cfg)
     assert unknown.returncode == 2 and "no list called" in unknown.stderr
+
+
+def test_alert_from_the_shipped_template_previewed_then_sent(tmp_path: Path, db_url: str) -> None:
+    from gateway.db import make_engine
+    from gateway.subscribers import Subscribers
+
+    cfg = config_file(tmp_path, db_url)
+    smsgw("lists", "add", "Docking farms", "--keyword", "DOCKING", "--config", cfg)
+    Subscribers(make_engine(db_url)).join("+447700900250", "DOCKING", method="qr")
+    fields = [
+        "reference=R12",
+        "colour=silver",
+        "make_model=Subaru Forester",
+        "registration=kx19abc",
+        "where=Bircham",
+        "time=22:40",
+        "direction=Docking",
+        "action=Do not approach, call 999.",
+    ]
+    args = ["alert", "--list", "DOCKING", "--template", "suspect vehicle", "--config", cfg]
+    for field in fields:
+        args += ["--field", field]
+    shown = smsgw(*args, "--preview")
+    assert shown.returncode == 0, shown.stderr
+    assert "KX19 ABC" in shown.stdout and "1 recipient(s)" in shown.stdout
+    assert json.loads(smsgw("status", "--json", "--config", cfg).stdout)["alerts"] == []
+    sent = smsgw(*args)
+    assert sent.returncode == 0 and sent.stdout.startswith("A")
+    missing = smsgw(
+        "alert",
+        "--list",
+        "DOCKING",
+        "--template",
+        "suspect vehicle",
+        "--field",
+        "colour=red",
+        "--config",
+        cfg,
+    )
+    assert missing.returncode == 2 and "registration" in missing.stderr

@@ -1,4 +1,4 @@
-"""alert: broadcast to lists, now or at a time."""
+"""alert: broadcast to lists, now or at a time, or only show what it would cost."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import argparse
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from gateway.alert_preview import AlertPreview, preview_alert
 from gateway.alerts import AlertError, Alerts
 from gateway.commands.common import fail, load_config, open_db
 from gateway.db import utcnow
 from gateway.outbox import Outbox
+from gateway.preview import PreviewError
 from gateway.subscribers import SubscriberError, Subscribers
+from gateway.templates import TemplateError, Templates
 
 
 def parse_when(text: str, timezone: str) -> datetime:
@@ -24,17 +27,65 @@ def parse_when(text: str, timezone: str) -> datetime:
     return when.astimezone(UTC).replace(tzinfo=None)
 
 
+def _text(args: argparse.Namespace, templates: Templates) -> str:
+    if args.template:
+        found = templates.get(args.template)
+        if found is None:
+            raise AlertError(f"no template {args.template!r}")
+        values = dict(field.split("=", 1) for field in args.field or [] if "=" in field)
+        return templates.render(found, values)
+    if not args.text:
+        raise AlertError("give --text, or --template with --field NAME=VALUE")
+    return str(args.text)
+
+
+def show(p: AlertPreview) -> None:
+    v, e = p.preview, p.estimate
+    print(v.text)
+    print(
+        f"--\n{v.encoding}, {v.characters} characters, {v.parts} part(s) a message, "
+        f"{v.recipients} recipient(s), {v.total_parts} part(s) in all"
+    )
+    for r in v.replaced:
+        print(f"replaced {r.original!r} with {r.replacement!r} ({r.count}x)")
+    if v.unencodable:
+        print("forces UCS-2: " + " ".join(v.unencodable))
+    if e.seconds is not None:
+        print(f"finishes in about {e.seconds / 60:.0f} min at {e.per_minute:.0f} a minute")
+    if not e.covered:
+        print(
+            f"WARNING: the modems' budgets for today cover {e.sendable_today}; "
+            f"{e.shortfall} would wait until tomorrow"
+        )
+
+
 def alert(args: argparse.Namespace) -> int:
     config = load_config(args)
     engine = open_db(config)
     subs = Subscribers(engine, config.gateway.country)
     alerts = Alerts(engine, Outbox(engine, config.outbox, config.node), subs)
     try:
+        text = _text(args, Templates(engine))
+        if args.preview:
+            show(
+                preview_alert(
+                    engine,
+                    subs,
+                    text,
+                    args.list,
+                    footer=args.footer,
+                    smart=not args.no_smart,
+                    settings=config.modems,
+                )
+            )
+            return 0
         send_at = parse_when(args.at, config.gateway.timezone) if args.at else None
         if send_at is not None and send_at <= utcnow():
             return fail(f"--at {args.at} is in the past", 2)
-        made = alerts.create(args.text, args.list, by="cli", send_at=send_at)
-    except (AlertError, SubscriberError) as exc:
+        made = alerts.create(
+            text, args.list, by="cli", send_at=send_at, footer=args.footer, smart=not args.no_smart
+        )
+    except (AlertError, SubscriberError, TemplateError, PreviewError) as exc:
         return fail(str(exc), 2)
     print(made.ref)
     return 0
