@@ -87,6 +87,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preview", action="store_true", help="show cost, reach and time; send nothing")
     p.add_argument("--at", default=None, help="ISO time; local time when no zone is given")
 
+    p = cmd("alerts", alerting.alerts_cmd, "recent alerts and their progress; cancel; resend")
+    _add_config(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=20)
+    alerts_sub = p.add_subparsers(dest="alerts_cmd")
+    for name, text in (
+        ("cancel", "stop what no modem has taken yet"),
+        ("resend", "queue again only the recipients whose message failed"),
+    ):
+        q = alerts_sub.add_parser(name, help=text)
+        q.set_defaults(handler=alerting.alerts_cmd)
+        _add_config(q)
+        q.add_argument("ref")
+
+    p = cmd("templates", alerting.templates_cmd, "alert templates")
+    _add_config(p)
+    p.add_argument("--json", action="store_true")
+    templates_sub = p.add_subparsers(dest="templates_cmd")
+    q = templates_sub.add_parser("add", help="add a template; fields are written {name}")
+    q.set_defaults(handler=alerting.templates_cmd)
+    _add_config(q)
+    q.add_argument("name")
+    q.add_argument("--body", required=True)
+
     p = cmd("status", messaging.status, "message counts by state and modem health")
     _add_config(p)
     p.add_argument("--json", action="store_true")

@@ -142,3 +142,28 @@ def test_alert_from_the_shipped_template_previewed_then_sent(tmp_path: Path, db_
         cfg,
     )
     assert missing.returncode == 2 and "registration" in missing.stderr
+
+
+def test_alerts_are_listed_cancelled_and_templates_added(tmp_path: Path, db_url: str) -> None:
+    from gateway.db import make_engine
+    from gateway.subscribers import Subscribers
+
+    cfg = config_file(tmp_path, db_url)
+    smsgw("lists", "add", "Docking farms", "--keyword", "DOCKING", "--config", cfg)
+    for n in range(3):
+        Subscribers(make_engine(db_url)).join(f"+44770090026{n}", "DOCKING", method="qr")
+    ref = smsgw("alert", "--list", "DOCKING", "--text", "hare coursers", "--config", cfg)
+    ref_text = ref.stdout.strip()
+    listed = json.loads(smsgw("alerts", "--json", "--config", cfg).stdout)
+    assert [(a["ref"], a["progress"]["queued"]) for a in listed] == [(ref_text, 3)]
+    cancelled = smsgw("alerts", "cancel", ref_text, "--config", cfg)
+    assert cancelled.returncode == 0 and "3 message(s) stopped" in cancelled.stdout
+    assert smsgw("alerts", "cancel", "A9999", "--config", cfg).returncode == 2
+    added = smsgw(
+        "templates", "add", "lamping", "--body", "Lamping seen at {place}", "--config", cfg
+    )
+    assert added.returncode == 0 and "fields: place" in added.stdout
+    bad = smsgw("templates", "add", "evil", "--body", "{x.__class__}", "--config", cfg)
+    assert bad.returncode == 2
+    names = [t["name"] for t in json.loads(smsgw("templates", "--json", "--config", cfg).stdout)]
+    assert sorted(names) == ["lamping", "suspect vehicle"]

@@ -6,9 +6,10 @@ import argparse
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from gateway import audit
 from gateway.alert_preview import AlertPreview, preview_alert
 from gateway.alerts import AlertError, Alerts
-from gateway.commands.common import fail, load_config, open_db
+from gateway.commands.common import fail, load_config, open_db, print_json
 from gateway.db import utcnow
 from gateway.outbox import Outbox
 from gateway.preview import PreviewError
@@ -88,4 +89,67 @@ def alert(args: argparse.Namespace) -> int:
     except (AlertError, SubscriberError, TemplateError, PreviewError) as exc:
         return fail(str(exc), 2)
     print(made.ref)
+    return 0
+
+
+def alerts_cmd(args: argparse.Namespace) -> int:
+    """alerts [--json] | alerts cancel REF | alerts resend REF."""
+    config = load_config(args)
+    engine = open_db(config)
+    alerts = Alerts(
+        engine,
+        Outbox(engine, config.outbox, config.node),
+        Subscribers(engine, config.gateway.country),
+    )
+    try:
+        if args.alerts_cmd == "cancel":
+            print(f"{args.ref}: {alerts.cancel(args.ref, by='cli')} message(s) stopped")
+            return 0
+        if args.alerts_cmd == "resend":
+            print(f"{args.ref}: {alerts.resend_failed(args.ref, by='cli')} failed queued again")
+            return 0
+    except AlertError as exc:
+        return fail(str(exc), 2)
+    rows = [(a, alerts.progress(a.ref)) for a in alerts.recent(args.limit)]
+    if args.json:
+        print_json(
+            [
+                {
+                    "ref": a.ref,
+                    "status": a.status,
+                    "text": a.text,
+                    "recipients": a.recipients,
+                    "created_by": a.created_by,
+                    "created_at": a.created_at.isoformat() + "Z",
+                    "progress": p,
+                }
+                for a, p in rows
+            ]
+        )
+        return 0
+    for a, p in rows:
+        shown = ", ".join(f"{state} {n}" for state, n in p.items() if n)
+        print(f"{a.ref}  {a.created_at:%Y-%m-%d %H:%M}  {a.status:<9} {shown}  {a.text[:60]}")
+    return 0
+
+
+def templates_cmd(args: argparse.Namespace) -> int:
+    """templates [--json] | templates add NAME --body TEXT."""
+    config = load_config(args)
+    engine = open_db(config)
+    templates = Templates(engine)
+    if args.templates_cmd == "add":
+        try:
+            made = templates.add(args.name, args.body, by="cli")
+        except TemplateError as exc:
+            return fail(str(exc), 2)
+        audit.record(engine, "cli", "template-added", made.name)
+        print(f"template {made.name} added; fields: {', '.join(made.fields) or 'none'}")
+        return 0
+    found = templates.all()
+    if args.json:
+        print_json([{"name": t.name, "body": t.body, "fields": t.fields} for t in found])
+        return 0
+    for t in found:
+        print(f"{t.name}: {t.body}")
     return 0
