@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from gateway import config as config_mod
-from gateway.commands import accounts, alerting, messaging, people, system
+from gateway.commands import accounts, alerting, field, messaging, people, system
 from gateway.commands.common import UsageError, fail
 
 log = logging.getLogger("smsgw")
@@ -142,6 +142,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=people.subscribers_export)
     _add_config(p)
     p.add_argument("file")
+
+    p = cmd("sightings", field.sightings, "sighting reports, newest first")
+    _add_config(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50)
+
+    rota = sub.add_parser("rota", help="the duty rota").add_subparsers(
+        dest="rota_cmd", required=True
+    )
+    p = rota.add_parser("gaps", help="stretches in the coming days with nobody on duty")
+    p.set_defaults(handler=field.rota)
+    _add_config(p)
+    p.add_argument("--days", type=field.days_arg, default=7.0)
+    p.add_argument("--json", action="store_true")
+    p = rota.add_parser("add-operator", help="an officer or member of staff")
+    p.set_defaults(handler=field.rota)
+    _add_config(p)
+    p.add_argument("name")
+    p.add_argument("--phone", required=True)
+    p.add_argument("--pin-file", default=None, help="a file holding the PIN for RELAY by SMS")
+    p = rota.add_parser("add-shift", help="a shift; times in ISO, local when no zone")
+    p.set_defaults(handler=field.rota)
+    _add_config(p)
+    p.add_argument("--phone", required=True, help="the operator's number")
+    p.add_argument("--start", required=True)
+    p.add_argument("--end", required=True)
+    p.add_argument("--role", choices=("primary", "backup"), default="primary")
 
     p = cmd("qr", people.qr, 'the printable "scan to join" badge for a list')
     _add_config(p)

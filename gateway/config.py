@@ -84,6 +84,17 @@ class InboundConfig:
 
 
 @dataclass(frozen=True)
+class RotaConfig:
+    fallback_number: str = ""  # the control room desk: gets what nobody on duty took
+    admin_number: str = ""  # the rota admin: warned before a gap in cover
+    escalate_after: float = 600.0  # seconds an unacknowledged sighting waits per step
+    gap_warning: float = 7200.0  # seconds before a gap starts that the admin is warned
+    reminder_before: float = 3600.0  # seconds before a shift that the officer is reminded
+    correlation_window: float = 21600.0  # seconds within which reports of one vehicle link
+    gazetteer: tuple[str, ...] = ()  # local place names for the sighting parser (empty: default)
+
+
+@dataclass(frozen=True)
 class RepliesConfig:
     """What the gateway texts back. {list}, {keyword}, {lists}, {start}, {end} are filled in."""
 
@@ -103,6 +114,7 @@ class RepliesConfig:
     quiet: str = "Quiet hours set: {start}:00-{end}:00. Urgent alerts still come through."
     quiet_off: str = "Quiet hours off."
     quiet_help: str = "To set quiet hours text QUIET and two hours, for example QUIET 22-07."
+    sighting: str = "Thanks, logged as {ref}. In an emergency call 999."
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,7 @@ class Config:
     inbound: InboundConfig = field(default_factory=InboundConfig)
     web: WebConfig = field(default_factory=WebConfig)
     replies: RepliesConfig = field(default_factory=RepliesConfig)
+    rota: RotaConfig = field(default_factory=RotaConfig)
 
     @property
     def node(self) -> str:
@@ -135,6 +148,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "inbound": InboundConfig,
     "web": WebConfig,
     "replies": RepliesConfig,
+    "rota": RotaConfig,
 }
 
 

@@ -21,9 +21,12 @@ from gateway.db import make_engine
 from gateway.drivers import BuiltModem, build
 from gateway.inbound import Inbox, MessageHandler
 from gateway.inbound_router import InboundRouter
+from gateway.operator_commands import OperatorDesk
 from gateway.outbox import Outbox
+from gateway.rota import Rota
 from gateway.scheduler import Scheduler
 from gateway.send_gate import SendGate
+from gateway.sightings import Sightings
 from gateway.subscribers import Subscribers
 from gateway.worker import ModemWorker
 
@@ -48,7 +51,11 @@ class Daemon:
         self.handlers: list[MessageHandler] = [self.router, *handlers]
         self.alerts = Alerts(self.engine, self.outbox, self.subscribers)
         self.router.alerts = self.alerts
-        self.scheduler = Scheduler(self.engine, self.alerts)
+        self.rota = Rota(self.engine, config.gateway.country)
+        self.sightings = Sightings(self.engine, config, self.outbox, self.rota)
+        self.router.desk = OperatorDesk(self.rota, self.sightings, self.alerts)
+        self.router.on_report.append(self.sightings.file)
+        self.scheduler = Scheduler(self.engine, self.alerts, self.sightings)
         self.workers: list[ModemWorker] = []
         self.built: list[BuiltModem] = []
         self.stopping = threading.Event()

@@ -19,6 +19,7 @@ from gateway.config import Config
 from gateway.db import utcnow
 from gateway.inbound import Received
 from gateway.models import InboundMessage
+from gateway.operator_commands import OperatorDesk
 from gateway.outbox import Outbox
 from gateway.phone import InvalidNumber
 from gateway.privacy import mask
@@ -26,7 +27,7 @@ from gateway.subscribers import SubscriberError, Subscribers
 
 log = logging.getLogger(__name__)
 
-ReportHandler = Callable[[Received], None]
+ReportHandler = Callable[[Received], object]
 
 
 class InboundRouter:
@@ -40,12 +41,18 @@ class InboundRouter:
         self.replies = config.replies
         self.on_report: list[ReportHandler] = []
         self.alerts: Alerts | None = None  # set by the daemon: replies are linked to alerts
+        self.desk: OperatorDesk | None = None  # set by the daemon: officers' commands
 
     def __call__(self, msg: Received) -> None:
         if self.alerts is not None:
             ref = self.alerts.link_reply(msg.sender, msg.id)
             if ref:
                 log.info("inbound message %d is a reply to alert %s", msg.id, ref)
+        if self.desk is not None and msg.complete:
+            reply = self.desk.handle(msg.sender, msg.text)
+            if reply is not None:  # an officer's ACK, CLOSE or RELAY
+                self.outbox.enqueue(msg.sender, reply, "urgent")
+                return
         command = keywords.parse(msg.text) if msg.complete else None
         if command is None:
             for handler in self.on_report:

@@ -22,11 +22,13 @@ from sqlalchemy import Engine, select
 from gateway.alerts import Alerts
 from gateway.db import utcnow
 from gateway.models import Alert
+from gateway.sightings import Sightings
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30.0  # how often scheduled alerts are matched to jobs, and due ones started
 JOB_TABLE = "apscheduler_jobs"
+ESCALATION_CHECK = 15.0  # seconds between looks for unacknowledged sightings to escalate
 
 _alerts: Alerts | None = None  # what the stored jobs act on, set by the running scheduler
 
@@ -41,9 +43,10 @@ def fire_alerts() -> None:
 
 
 class Scheduler:
-    def __init__(self, engine: Engine, alerts: Alerts) -> None:
+    def __init__(self, engine: Engine, alerts: Alerts, sightings: Sightings | None = None) -> None:
         self.engine = engine
         self.alerts = alerts
+        self.sightings = sightings
         self._aps = BackgroundScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
@@ -61,11 +64,25 @@ class Scheduler:
         self._aps.add_job(
             self.sweep, "interval", seconds=SWEEP_SECONDS, id="sweep", jobstore="memory"
         )
+        if self.sightings is not None:
+            # The escalation state lives in each sighting's row, so a restart loses nothing.
+            self._aps.add_job(
+                self.escalate,
+                "interval",
+                seconds=ESCALATION_CHECK,
+                id="escalate",
+                jobstore="memory",
+            )
         self.sweep()
 
     def stop(self) -> None:
         if self._aps.running:
             self._aps.shutdown(wait=False)
+
+    def escalate(self) -> None:
+        if self.sightings is not None:
+            for moved in self.sightings.escalate_due():
+                log.warning("sighting escalated: %s", moved)
 
     def sweep(self) -> None:
         """Give every scheduled alert its job, drop jobs of cancelled ones, start due ones."""

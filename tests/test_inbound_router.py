@@ -106,7 +106,10 @@ def test_an_unknown_list_is_answered_and_the_text_still_reaches_the_desk(
     gateway: tuple[Daemon, Emulator], tmp_path: Path
 ) -> None:
     daemon, emulator = gateway
-    assert "no list called US" in text(emulator, tmp_path, "Join us at the farm", 1)
+    emulator.inject(FARMER, "Join us at the farm")
+    wait_for(lambda: len(replies(tmp_path)) == 2, 10, "two replies")
+    assert any("no list called US" in r for r in replies(tmp_path))  # the keyword's answer
+    assert any(r.startswith("Thanks, logged as S") for r in replies(tmp_path))  # the sighting's
     assert [r.text for r in daemon.reports] == ["Join us at the farm"]  # type: ignore[attr-defined]
 
 
@@ -116,7 +119,8 @@ def test_a_sighting_is_not_a_keyword_and_gets_passed_on(
     daemon, emulator = gateway
     emulator.inject(FARMER, "Stop and search needed, white van at Docking")
     wait_for(lambda: len(daemon.reports) == 1, 10, "the report")  # type: ignore[attr-defined]
-    assert replies(tmp_path) == []
+    wait_for(lambda: replies(tmp_path) != [], 10, "the sighting's reference")
+    assert [r.startswith("Thanks, logged as S") for r in replies(tmp_path)] == [True]
 
 
 @pytest.mark.parametrize("gateway", [3], indirect=True)

@@ -1,0 +1,272 @@
+"""Sightings: every report from the field is filed with a reference, answered, and
+forwarded at once to whoever is on duty; unacknowledged, it climbs to the backup and
+then to the control room desk.
+
+Reports of the same registration within the correlation window are linked; a vehicle
+reported by two or more people is "hot". A relayed alert never names the reporter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func, insert, select, update
+
+from gateway import audit, sighting_parser
+from gateway.config import Config
+from gateway.db import utcnow
+from gateway.inbound import Received
+from gateway.models import Sighting, SightingVehicle, Subscriber
+from gateway.outbox import Outbox
+from gateway.rota import OperatorInfo, Rota
+
+log = logging.getLogger(__name__)
+
+FORWARD_LIMIT = 160  # one GSM part: an officer's phone should buzz once per report
+LEVELS = ("primary", "backup", "fallback")
+
+
+@dataclass(frozen=True)
+class SightingInfo:
+    id: int
+    ref: str
+    sender: str
+    sender_name: str
+    known_sender: bool
+    text: str
+    registrations: tuple[str, ...]
+    place: str
+    status: str
+    hot: bool
+    created_at: datetime
+    parsed: dict[str, object]
+
+
+def _info(row: Sighting) -> SightingInfo:
+    regs = tuple(r for r in row.registrations.split(";") if r)
+    return SightingInfo(
+        row.id,
+        row.ref,
+        row.sender,
+        row.sender_name,
+        row.known_sender,
+        row.text,
+        regs,
+        row.place,
+        row.status,
+        row.hot,
+        row.created_at,
+        json.loads(row.parsed or "{}"),
+    )
+
+
+class Sightings:
+    def __init__(self, engine: Engine, config: Config, outbox: Outbox, rota: Rota) -> None:
+        self.engine = engine
+        self.config = config
+        self.outbox = outbox
+        self.rota = rota
+        gazetteer = config.rota.gazetteer or sighting_parser.DEFAULT_GAZETTEER
+        self.gazetteer = tuple(gazetteer)
+
+    def file(self, msg: Received) -> SightingInfo:
+        """File a report, thank the sender, forward it to the officer on duty."""
+        parsed = sighting_parser.parse(msg.text, self.gazetteer)
+        now = utcnow()
+        with self.engine.begin() as conn:
+            name = conn.scalar(select(Subscriber.name).where(Subscriber.phone == msg.sender))
+            sid = conn.execute(
+                insert(Sighting).returning(Sighting.id),
+                {
+                    "ref": f"tmp-{msg.id}-{now.timestamp()}",
+                    "inbound_id": msg.id,
+                    "sender": msg.sender,
+                    "sender_name": name or "",
+                    "known_sender": name is not None,
+                    "text": msg.text,
+                    "parsed": json.dumps(dataclasses.asdict(parsed)),
+                    "registrations": ";".join(parsed.registrations),
+                    "place": parsed.places[0] if parsed.places else "",
+                    "status": "open",
+                    "created_at": now,
+                },
+            ).scalar_one()
+            ref = f"S{1000 + sid}"
+            conn.execute(update(Sighting).where(Sighting.id == sid).values(ref=ref))
+            for reg in parsed.registrations:
+                conn.execute(
+                    insert(SightingVehicle),
+                    {"sighting_id": sid, "registration": reg, "sender": msg.sender, "seen_at": now},
+                )
+        self._mark_hot(parsed.registrations, now)
+        self.outbox.enqueue(msg.sender, self.config.replies.sighting.format(ref=ref), "normal")
+        info = self.get(ref)
+        assert info is not None
+        self.forward(info, level=0)
+        log.info(
+            "sighting %s filed from %s",
+            ref,
+            "a subscriber" if name is not None else "an unknown sender",
+        )
+        return info
+
+    def _mark_hot(self, registrations: tuple[str, ...], now: datetime) -> None:
+        since = now - timedelta(seconds=self.config.rota.correlation_window)
+        with self.engine.begin() as conn:
+            for reg in registrations:
+                people = conn.scalar(
+                    select(func.count(func.distinct(SightingVehicle.sender))).where(
+                        SightingVehicle.registration == reg, SightingVehicle.seen_at >= since
+                    )
+                )
+                if (people or 0) >= 2:
+                    ids = select(SightingVehicle.sighting_id).where(
+                        SightingVehicle.registration == reg, SightingVehicle.seen_at >= since
+                    )
+                    conn.execute(update(Sighting).where(Sighting.id.in_(ids)).values(hot=True))
+
+    def linked(self, ref: str) -> list[SightingInfo]:
+        """Other reports of the same vehicles within the correlation window."""
+        info = self.get(ref)
+        if info is None or not info.registrations:
+            return []
+        window = timedelta(seconds=self.config.rota.correlation_window)
+        with self.engine.connect() as conn:
+            ids = conn.scalars(
+                select(SightingVehicle.sighting_id)
+                .where(
+                    SightingVehicle.registration.in_(info.registrations),
+                    SightingVehicle.seen_at.between(
+                        info.created_at - window, info.created_at + window
+                    ),
+                    SightingVehicle.sighting_id != info.id,
+                )
+                .distinct()
+            ).all()
+            rows = conn.execute(
+                select(Sighting).where(Sighting.id.in_(ids)).order_by(Sighting.id)
+            ).all()
+        return [_info(r) for r in rows]  # type: ignore[arg-type]
+
+    def short_form(self, info: SightingInfo) -> str:
+        who = info.sender_name or info.sender
+        head = " ".join(
+            x
+            for x in (
+                info.ref,
+                "HOT" if info.hot else "",
+                ", ".join(info.registrations),
+                info.place,
+            )
+            if x
+        )
+        text = f"{head} from {who}: {info.text}"
+        return text if len(text) <= FORWARD_LIMIT else text[: FORWARD_LIMIT - 3] + "..."
+
+    def forward(self, info: SightingInfo, level: int, now: datetime | None = None) -> str:
+        """Send to the primary (0), backup (1) or desk (2); during a gap, straight to the desk."""
+        primary, backup = self.rota.on_duty()
+        target: OperatorInfo | None = None
+        if level == 0 and primary is not None:
+            target = primary
+        elif level <= 1 and backup is not None:
+            level, target = 1, backup
+        else:
+            level = 2
+        number = target.phone if target else self.config.rota.fallback_number
+        after = self.config.rota.escalate_after
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Sighting)
+                .where(Sighting.id == info.id)
+                .values(
+                    escalation=level,
+                    escalate_at=(now or utcnow()) + timedelta(seconds=after) if level < 2 else None,
+                )
+            )
+        if not number:
+            log.error("sighting %s: nobody on duty and no rota.fallback_number", info.ref)
+            return ""
+        self.outbox.enqueue(number, self.short_form(info), "urgent")
+        log.info("sighting %s forwarded to the %s", info.ref, LEVELS[level])
+        return LEVELS[level]
+
+    def escalate_due(self, now: datetime | None = None) -> list[str]:
+        """Move every unacknowledged sighting whose wait is over one step up; claimed with
+        a conditional update, so two gateways never escalate one twice."""
+        now = now or utcnow()
+        with self.engine.connect() as conn:
+            due = conn.execute(
+                select(Sighting.id, Sighting.ref, Sighting.escalation).where(
+                    Sighting.status == "open", Sighting.escalate_at <= now
+                )
+            ).all()
+        moved = []
+        for sid, ref, level in due:
+            with self.engine.begin() as conn:
+                won = conn.execute(
+                    update(Sighting)
+                    .where(
+                        Sighting.id == sid,
+                        Sighting.status == "open",
+                        Sighting.escalation == level,
+                        Sighting.escalate_at <= now,
+                    )
+                    .values(escalate_at=None)
+                ).rowcount
+            if won:
+                info = self.get(ref)
+                if info is not None:
+                    moved.append(f"{ref}:{self.forward(info, level + 1, now)}")
+        return moved
+
+    def acknowledge(self, ref: str, operator: OperatorInfo) -> bool:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(Sighting)
+                .where(Sighting.ref == ref, Sighting.status == "open")
+                .values(
+                    status="acknowledged",
+                    acknowledged_by=operator.id,
+                    acknowledged_at=utcnow(),
+                    escalate_at=None,
+                )
+            ).rowcount
+        if done:
+            audit.record(self.engine, operator.name, "sighting-acknowledged", ref)
+        return bool(done)
+
+    def close(self, ref: str, by: str) -> bool:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(Sighting)
+                .where(Sighting.ref == ref, Sighting.status != "closed")
+                .values(status="closed", closed_at=utcnow(), escalate_at=None)
+            ).rowcount
+        if done:
+            audit.record(self.engine, by, "sighting-closed", ref)
+        return bool(done)
+
+    def latest_open(self) -> SightingInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(Sighting)
+                .where(Sighting.status == "open")
+                .order_by(Sighting.id.desc())
+                .limit(1)
+            ).first()
+        return _info(row) if row else None  # type: ignore[arg-type]
+
+    def get(self, ref: str) -> SightingInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Sighting).where(Sighting.ref == ref.upper())).first()
+        return _info(row) if row else None  # type: ignore[arg-type]
+
+    def recent(self, limit: int = 50) -> list[SightingInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Sighting).order_by(Sighting.id.desc()).limit(limit)).all()
+        return [_info(r) for r in rows]  # type: ignore[arg-type]

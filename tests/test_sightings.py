@@ -1,0 +1,168 @@
+"""Sightings through the real daemon: filed, answered, forwarded, acknowledged, escalated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from procs import wait_for
+from sqlalchemy import Engine
+
+from gateway import audit
+from gateway import config as config_mod
+from gateway.daemon import Daemon
+from gateway.db import utcnow
+from hardware.emulator import Emulator
+
+KEEPER = "+447700900501"
+STRANGER = "+447700900502"
+OFFICER = "+447700900601"
+BACKUP = "+447700900602"
+DESK = "+447700900699"
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, db_url: str, engine: Engine) -> Iterator[tuple[Daemon, Emulator]]:
+    cfg = config_mod.from_dict(
+        {
+            "database": {"url": db_url},
+            "gateway": {"node": "test"},
+            "modem": [{"name": "e1", "driver": "emulator", "log": str(tmp_path / "e.log")}],
+            "outbox": {"poll_interval": 0.05, "status_reports": False},
+            "rota": {"fallback_number": DESK, "escalate_after": 60},
+        }
+    )
+    daemon = Daemon(cfg, engine=engine)
+    daemon.subscribers.add_list("Docking farms", "DOCKING")
+    daemon.subscribers.join(KEEPER, "DOCKING", name="Tom Wright", method="officer", by="pc")
+    daemon.start()
+    emulator = daemon.built[0].emulator
+    assert emulator is not None
+    yield daemon, emulator
+    daemon.stop()
+
+
+def texts_to(tmp_path: Path, number: str) -> list[str]:
+    path = tmp_path / "e.log"
+    if not path.exists():
+        return []
+    entries: list[dict[str, Any]] = [json.loads(x) for x in path.read_text().splitlines()]
+    return [e["text"] for e in entries if e["to"] == number]
+
+
+def on_shift(daemon: Daemon, phone: str, role: str = "primary") -> int:
+    op = daemon.rota.add_operator(f"PC {phone[-3:]}", phone, pin="4821")
+    now = utcnow()
+    daemon.rota.add_shift(op.id, now - timedelta(hours=1), now + timedelta(hours=8), role=role)
+    return op.id
+
+
+def test_a_sighting_is_filed_answered_and_forwarded_to_the_officer_on_duty(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    on_shift(daemon, OFFICER)
+    emulator.inject(KEEPER, "Silver Subaru kx19abc 3 men with lurchers heading to Docking")
+    wait_for(lambda: texts_to(tmp_path, OFFICER) != [], 10, "the forward")
+    [info] = daemon.sightings.recent()
+    assert info.registrations == ("KX19 ABC",) and info.known_sender
+    assert info.text == "Silver Subaru kx19abc 3 men with lurchers heading to Docking"
+    wait_for(lambda: texts_to(tmp_path, KEEPER) != [], 10, "the thanks")
+    assert texts_to(tmp_path, KEEPER) == [
+        f"Thanks, logged as {info.ref}. In an emergency call 999."
+    ]
+    [forward] = texts_to(tmp_path, OFFICER)
+    assert forward.startswith(f"{info.ref} KX19 ABC") and "Tom Wright" in forward
+    assert len(forward) <= 160
+
+
+def test_an_unknown_sender_is_still_filed_and_marked(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    emulator.inject(STRANGER, "white transit no lights at Bircham")
+    wait_for(lambda: daemon.sightings.recent() != [], 10, "the sighting")
+    [info] = daemon.sightings.recent()
+    assert not info.known_sender
+    wait_for(lambda: texts_to(tmp_path, DESK) != [], 10, "the desk, as nobody is on duty")
+
+
+def test_ack_takes_a_sighting_and_stops_its_escalation(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    on_shift(daemon, OFFICER)
+    emulator.inject(KEEPER, "2 dogs running hares behind Church Farm")
+    wait_for(lambda: texts_to(tmp_path, OFFICER) != [], 10, "the forward")
+    ref = daemon.sightings.recent()[0].ref
+    emulator.inject(OFFICER, "ack")
+    wait_for(lambda: len(texts_to(tmp_path, OFFICER)) == 2, 10, "the ACK answer")
+    assert texts_to(tmp_path, OFFICER)[1] == f"{ref} is yours."
+    assert daemon.sightings.get(ref).status == "acknowledged"  # type: ignore[union-attr]
+    assert daemon.sightings.escalate_due(utcnow() + timedelta(hours=1)) == []
+
+
+def test_an_unacknowledged_sighting_climbs_to_the_backup_then_the_desk(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    on_shift(daemon, OFFICER)
+    on_shift(daemon, BACKUP, role="backup")
+    emulator.inject(KEEPER, "lamping near Fring crossroads")
+    wait_for(lambda: texts_to(tmp_path, OFFICER) != [], 10, "the forward")
+    ref = daemon.sightings.recent()[0].ref
+    later = utcnow() + timedelta(minutes=2)
+    assert daemon.sightings.escalate_due(later) == [f"{ref}:backup"]
+    assert daemon.sightings.escalate_due(later) == []  # each step once
+    assert daemon.sightings.escalate_due(later + timedelta(minutes=2)) == [f"{ref}:fallback"]
+    wait_for(lambda: texts_to(tmp_path, DESK) != [], 10, "the desk")
+    assert texts_to(tmp_path, BACKUP)[0].startswith(ref)
+
+
+def test_two_people_reporting_one_vehicle_make_it_hot(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    emulator.inject(KEEPER, "KX19 ABC parked by the gate at Bircham")
+    wait_for(lambda: len(daemon.sightings.recent()) == 1, 10, "the first")
+    emulator.inject(STRANGER, "kx19abc going fast towards Docking")
+    wait_for(lambda: len(daemon.sightings.recent()) == 2, 10, "the second")
+    second, first = daemon.sightings.recent()
+    assert second.hot and daemon.sightings.get(first.ref).hot  # type: ignore[union-attr]
+    assert [s.ref for s in daemon.sightings.linked(second.ref)] == [first.ref]
+
+
+def test_relay_needs_the_pin_and_never_names_the_reporter(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path, engine: Engine
+) -> None:
+    daemon, emulator = gateway
+    on_shift(daemon, OFFICER)
+    emulator.inject(KEEPER, "Silver Subaru KX19 ABC at Stanhoe pond")
+    wait_for(lambda: texts_to(tmp_path, OFFICER) != [], 10, "the forward")
+    ref = daemon.sightings.recent()[0].ref
+    emulator.inject(OFFICER, f"RELAY {ref} DOCKING 1111")
+    wait_for(lambda: len(texts_to(tmp_path, OFFICER)) == 2, 10, "the refusal")
+    assert texts_to(tmp_path, OFFICER)[1] == "PIN refused."
+    assert [e.action for e in audit.entries(engine, action="relay-refused")] == ["relay-refused"]
+    emulator.inject(OFFICER, f"RELAY {ref} DOCKING 4821")
+    wait_for(lambda: len(texts_to(tmp_path, OFFICER)) == 3, 10, "the relay")
+    assert "relayed as A" in texts_to(tmp_path, OFFICER)[2]
+    wait_for(lambda: len(texts_to(tmp_path, KEEPER)) == 2, 10, "the alert to the farm")
+    alert = texts_to(tmp_path, KEEPER)[1]
+    assert "KX19 ABC" in alert and "Tom" not in alert and KEEPER not in alert
+
+
+def test_a_text_from_someone_not_an_operator_cannot_ack(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    on_shift(daemon, OFFICER)
+    emulator.inject(KEEPER, "quad bikes on the estate")
+    wait_for(lambda: texts_to(tmp_path, OFFICER) != [], 10, "the forward")
+    emulator.inject(STRANGER, "ACK")
+    wait_for(lambda: len(daemon.sightings.recent()) == 2, 10, "ACK filed as a report")
+    assert daemon.sightings.recent()[1].status == "open"
