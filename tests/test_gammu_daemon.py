@@ -43,7 +43,8 @@ def test_the_daemon_sends_and_receives_through_python_gammu(
     finally:
         daemon.stop()
         emu.stop()
-    assert "".join(p.text for p in sorted(emu.sent, key=lambda p: p.part or 1)) == text
+    ours = [p for p in emu.sent if p.to == "+447700900801"]  # not the sighting's thanks
+    assert "".join(p.text for p in sorted(ours, key=lambda p: p.part or 1)) == text
     assert (received[0].sender, received[0].text) == (
         "+447700900802",
         "lamping near Fring crossroads",
