@@ -9,12 +9,15 @@ import random
 import signal
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
 from gateway import config as config_mod
 from gateway import migrate, users
 from gateway.daemon import Daemon
+from gateway.db import utcnow
+from gateway.rota import Rota
 from gateway.subscribers import Subscribers
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,9 @@ number = "+447700900000"
 send_latency = 0.5
 log = "{log}"
 inject_dir = "{inject}"
+
+[rota]
+fallback_number = "+447700900999"
 """
 
 
@@ -102,6 +108,18 @@ def add_demo_subscribers(subs: Subscribers) -> None:
             subs.join(number, "WNKEEPERS", method="qr")
 
 
+def add_demo_rota(rota: Rota) -> None:
+    """Two officers cover today and tomorrow, with a gap the rota page will show."""
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    day = rota.add_operator("PC Demo Day", "+447700900601", pin="4821")
+    night = rota.add_operator("PC Demo Night", "+447700900602", pin="4821")
+    rota.add_shift(day.id, now - timedelta(hours=2), now + timedelta(hours=10), by="demo")
+    rota.add_shift(night.id, now + timedelta(hours=10), now + timedelta(hours=20), by="demo")
+    rota.add_shift(
+        night.id, now - timedelta(hours=2), now + timedelta(hours=6), role="backup", by="demo"
+    )
+
+
 def fresh_database(root: Path) -> None:
     for name in ("smsgw.db", "smsgw.db-wal", "smsgw.db-shm", "emulator.log"):
         (root / name).unlink(missing_ok=True)
@@ -120,6 +138,7 @@ def run_demo(directory: str, port: int, duration: float = 0.0) -> int:
     for username, role in DEMO_USERS:
         users.add(daemon.engine, username, DEMO_PASSWORD, role)
     add_demo_subscribers(Subscribers(daemon.engine))
+    add_demo_rota(daemon.rota)
     console = ConsoleServer(create_app(config, engine=daemon.engine), "127.0.0.1", port)
     stop = threading.Event()
 

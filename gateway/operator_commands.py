@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from gateway import audit
 from gateway.alerts import AlertError, Alerts
+from gateway.privacy import mask
 from gateway.rota import OperatorInfo, Rota
 from gateway.sightings import SightingInfo, Sightings
 from gateway.subscribers import SubscriberError
@@ -100,7 +101,7 @@ class OperatorDesk:
                 self.alerts.engine,
                 operator.name,
                 "relay-refused",
-                f"{ref}: wrong PIN from {operator.phone[:-3]}***",
+                f"{ref}: wrong PIN from {mask(operator.phone)}",
             )
             return "PIN refused."
         info = self.sightings.get(ref)

@@ -49,6 +49,15 @@ def test_the_demo_runs_the_whole_system(tmp_path: Path) -> None:
             return any(r["text"] == "test sighting at Docking" for r in json.loads(out or "[]"))
 
         wait_for(inbox_has_it, 20, "the injected text in the inbox")
+        filed = json.loads(
+            subprocess.run(
+                [*SMSGW, "sightings", "--config", str(config), "--json"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout
+        )
+        assert any(s["text"] == "test sighting at Docking" for s in filed)
         status = json.loads(
             subprocess.run(
                 [*SMSGW, "status", "--config", str(config), "--json"],
