@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from gateway import migrate
 from gateway.db import make_engine
 
+pytest_plugins = ["web_client"]  # the `console` fixture
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

@@ -36,11 +36,22 @@ def create_app(
         app.config.update(test_config)
     csrf.init_app(app)
 
-    from web import auth, dashboard
+    from web import accounts, alerts, api, auth, dashboard, people, reports, rota, sightings
 
     auth.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(dashboard.bp)
+    csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF cannot reach it
+    for blueprint in (
+        auth.bp,
+        dashboard.bp,
+        alerts.bp,
+        sightings.bp,
+        people.bp,
+        rota.bp,
+        reports.bp,
+        accounts.bp,
+        api.bp,
+    ):
+        app.register_blueprint(blueprint)
 
     @app.after_request
     def security_headers(response: Any) -> Any:
