@@ -24,6 +24,7 @@ from gateway.inbound_router import InboundRouter
 from gateway.operator_commands import OperatorDesk
 from gateway.outbox import Outbox
 from gateway.rota import Rota
+from gateway.rota_notices import RotaNotices
 from gateway.scheduler import Scheduler
 from gateway.send_gate import SendGate
 from gateway.sightings import Sightings
@@ -55,7 +56,8 @@ class Daemon:
         self.sightings = Sightings(self.engine, config, self.outbox, self.rota)
         self.router.desk = OperatorDesk(self.rota, self.sightings, self.alerts)
         self.router.on_report.append(self.sightings.file)
-        self.scheduler = Scheduler(self.engine, self.alerts, self.sightings)
+        self.notices = RotaNotices(self.engine, config, self.outbox, self.rota)
+        self.scheduler = Scheduler(self.engine, self.alerts, self.sightings, self.notices)
         self.workers: list[ModemWorker] = []
         self.built: list[BuiltModem] = []
         self.stopping = threading.Event()

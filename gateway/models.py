@@ -342,3 +342,18 @@ class SightingVehicle(Base):
     seen_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_sighting_vehicles_reg", "registration", "seen_at"),)
+
+
+class RotaNotice(Base):
+    """A text the rota sends once: a gap warning, a shift reminder, a handover digest.
+
+    The unique key is what makes "once" hold across restarts and across gateways.
+    """
+
+    __tablename__ = "rota_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # "reminder:12", "gap:2026-..."
+    kind: Mapped[str] = mapped_column(String(16))  # gap, reminder, handover
+    message_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime]

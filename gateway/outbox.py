@@ -108,6 +108,28 @@ def priority_value(name: str) -> int:
         ) from None
 
 
+def _row(
+    item: tuple[str, str] | tuple[str, str, int | None],
+    level: int,
+    kind: str,
+    alert_id: int | None,
+    now: datetime,
+) -> dict[str, object]:
+    return {
+        "to": item[0],
+        "text": item[1],
+        "list_id": item[2] if len(item) > 2 else None,
+        "kind": kind,
+        "alert_id": alert_id,
+        "priority": level,
+        "status": "queued",
+        "attempts": 0,
+        "parts": 1,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+
+
 class Outbox:
     def __init__(self, engine: Engine, config: OutboxConfig, node: str) -> None:
         self.engine = engine
@@ -148,22 +170,7 @@ class Outbox:
         """
         level = priority_value(priority)
         now = utcnow()
-        rows = [
-            {
-                "to": item[0],
-                "text": item[1],
-                "list_id": item[2] if len(item) > 2 else None,
-                "kind": kind,
-                "alert_id": alert_id,
-                "priority": level,
-                "status": "queued",
-                "attempts": 0,
-                "parts": 1,
-                "created_at": now,
-                "next_attempt_at": now,
-            }
-            for item in items
-        ]
+        rows = [_row(item, level, kind, alert_id, now) for item in items]
         if not rows:
             return []
         if not ids:
@@ -187,6 +194,16 @@ class Outbox:
                 log.info("message %d queued (%s, to %s)", msg_id, priority, mask(str(row["to"])))
         self._notify()
         return made
+
+    def enqueue_in(
+        self, conn: Connection, to: str, text: str, priority: str = "normal", *, kind: str
+    ) -> int:
+        """Queue one message inside the caller's transaction, so it commits (or not) with
+        whatever else the caller writes. Call `wake()` after the commit."""
+        row = _row((to, text), priority_value(priority), kind, None, utcnow())
+        msg_id = conn.execute(insert(Message).returning(Message.id), row).scalar_one()
+        log.info("message %d queued (%s, to %s)", msg_id, priority, mask(to))
+        return int(msg_id)
 
     def claim(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 from gateway.alerts import Alerts
 from gateway.db import utcnow
 from gateway.models import Alert
+from gateway.rota_notices import RotaNotices
 from gateway.sightings import Sightings
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30.0  # how often scheduled alerts are matched to jobs, and due ones started
 JOB_TABLE = "apscheduler_jobs"
 ESCALATION_CHECK = 15.0  # seconds between looks for unacknowledged sightings to escalate
+NOTICE_CHECK = 30.0  # seconds between looks for rota notices that are due
 
 _alerts: Alerts | None = None  # what the stored jobs act on, set by the running scheduler
 
@@ -43,10 +45,17 @@ def fire_alerts() -> None:
 
 
 class Scheduler:
-    def __init__(self, engine: Engine, alerts: Alerts, sightings: Sightings | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        alerts: Alerts,
+        sightings: Sightings | None = None,
+        notices: RotaNotices | None = None,
+    ) -> None:
         self.engine = engine
         self.alerts = alerts
         self.sightings = sightings
+        self.notices = notices
         self._aps = BackgroundScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
@@ -73,6 +82,16 @@ class Scheduler:
                 id="escalate",
                 jobstore="memory",
             )
+        if self.notices is not None:
+            # Which notices went out is kept in `rota_notices`, so a restart sends none twice.
+            self._aps.add_job(
+                self.send_notices,
+                "interval",
+                seconds=NOTICE_CHECK,
+                id="rota-notices",
+                jobstore="memory",
+                next_run_time=datetime.now(UTC),
+            )
         self.sweep()
 
     def stop(self) -> None:
@@ -83,6 +102,11 @@ class Scheduler:
         if self.sightings is not None:
             for moved in self.sightings.escalate_due():
                 log.warning("sighting escalated: %s", moved)
+
+    def send_notices(self) -> None:
+        if self.notices is not None:
+            for key in self.notices.run():
+                log.info("rota notice sent: %s", key)
 
     def sweep(self) -> None:
         """Give every scheduled alert its job, drop jobs of cancelled ones, start due ones."""
