@@ -103,10 +103,12 @@ class Sightings:
                     {"sighting_id": sid, "registration": reg, "sender": msg.sender, "seen_at": now},
                 )
         self._mark_hot(parsed.registrations, now)
-        self.outbox.enqueue(msg.sender, self.config.replies.sighting.format(ref=ref), "normal")
         info = self.get(ref)
         assert info is not None
+        # The forward first: on a real modem each send takes about 3 s, and the officer's
+        # copy must not wait behind the thanks.
         self.forward(info, level=0)
+        self.outbox.enqueue(msg.sender, self.config.replies.sighting.format(ref=ref), "normal")
         log.info(
             "sighting %s filed from %s",
             ref,
