@@ -24,6 +24,7 @@ BENCHMARKS = {
     "bare_loop": "bench.bare_loop",
     "peer": "bench.peer",
     "inbound_latency": "bench.inbound_latency",
+    "sighting_forward": "bench.sighting_forward",
     "pool": "bench.pool",
     "subscriber_import": "bench.subscriber_import",
     "fanout": "bench.fanout",

@@ -166,3 +166,12 @@ def test_a_text_from_someone_not_an_operator_cannot_ack(
     emulator.inject(STRANGER, "ACK")
     wait_for(lambda: len(daemon.sightings.recent()) == 2, 10, "ACK filed as a report")
     assert daemon.sightings.recent()[1].status == "open"
+
+
+def test_the_forward_goes_out_before_the_thanks(gateway: tuple[Daemon, Emulator]) -> None:
+    daemon, emulator = gateway
+    on_shift(daemon, OFFICER)
+    emulator.faults.update(send_latency=0.3)  # a queue forms behind the first send
+    emulator.inject(KEEPER, "Blue Hilux YR68 XYZ at Sedgeford")
+    wait_for(lambda: {p.to for p in emulator.sent} >= {OFFICER, KEEPER}, 10, "both texts")
+    assert [p.to for p in emulator.sent][:2] == [OFFICER, KEEPER]
