@@ -50,6 +50,7 @@ inject_dir = "{inject}"
 
 [rota]
 fallback_number = "+447700900999"
+admin_number = "+447700900998"
 """
 
 
