@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from gateway import config as config_mod
+from gateway import logsetup
 from gateway.commands import accounts, alerting, field, messaging, people, system
 from gateway.commands.common import UsageError, fail
 
@@ -200,13 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     service = args.command in SERVICES
     level = args.log_level or ("INFO" if service else "WARNING")
-    logging.basicConfig(
-        level=getattr(logging, str(level).upper(), logging.INFO),
-        # Services log to standard output for journald; one-shot commands keep standard
-        # output for their answer, which scripts read.
-        stream=sys.stdout if service else sys.stderr,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    logsetup.configure(str(level), service=service)
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from types import FrameType
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from gateway import migrate
+from gateway import migrate, systemd
 from gateway.alerts import Alerts
 from gateway.config import Config
 from gateway.db import make_engine
@@ -32,6 +34,8 @@ from gateway.subscribers import Subscribers
 from gateway.worker import ModemWorker
 
 log = logging.getLogger(__name__)
+
+STALL_LIMIT = 300.0  # seconds one turn of a worker's loop may take: longer means hung
 
 
 class Daemon:
@@ -112,9 +116,40 @@ class Daemon:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         self.start()
+        systemd.ready(self.status_line())
+        every = systemd.watchdog_interval()
+        next_ping = 0.0
         try:
-            while not self.stopping.wait(1.0):
-                pass
+            while not self.stopping.wait(min(1.0, every or 1.0)):
+                if every is not None and time.monotonic() >= next_ping:
+                    next_ping = time.monotonic() + every
+                    self.ping_watchdog()
         finally:
+            systemd.stopping()
             self.stop()
         return 0
+
+    def problem(self) -> str | None:
+        """Why the gateway is not working, or None: what the watchdog ping rests on."""
+        for worker in self.workers:
+            if worker.stalled(STALL_LIMIT):
+                return f"modem {worker.name}'s worker has not turned in {STALL_LIMIT:.0f} s"
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            return f"the database does not answer: {exc}"
+        return None
+
+    def status_line(self) -> str:
+        counts = self.outbox.counts()
+        modems = ", ".join(f"{w.name} {w.state}" for w in self.workers) or "no modems"
+        return f"{counts['queued']} queued, {counts['sending']} sending; {modems}"
+
+    def ping_watchdog(self) -> bool:
+        """Ping systemd's watchdog only when the gateway works; a hung one gets restarted."""
+        problem = self.problem()
+        if problem is not None:
+            log.error("not pinging the watchdog: %s", problem)
+            return False
+        return systemd.alive(self.status_line())

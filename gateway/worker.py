@@ -65,6 +65,7 @@ class ModemWorker:
         self.probe = probe
         self.gate = gate
         self.clock = clock
+        self.beat = time.monotonic()  # each turn of the loop: the watchdog's sign of life
         self.connected = False
         self.state = "starting"
         self.imei = ""
@@ -105,6 +106,7 @@ class ModemWorker:
 
     def run(self) -> None:
         while not self._stopping.is_set():
+            self.beat = time.monotonic()
             if not self.connected and not self.connect():
                 self._pause(RECONNECT_BACKOFF[min(self._failures, len(RECONNECT_BACKOFF)) - 1])
                 continue
@@ -124,6 +126,10 @@ class ModemWorker:
         self.release()
         self.modem.close()
         self._record("stopped")
+
+    def stalled(self, limit: float) -> bool:
+        """Dead, or stuck in one turn of its loop for over `limit` seconds."""
+        return not self._thread.is_alive() or time.monotonic() - self.beat > limit
 
     def _pause(self, seconds: float) -> None:
         self.wake.wait(max(0.0, seconds))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from gateway import migrate
+from gateway import migrate, systemd
 from gateway.commands.common import fail, load_config, print_json
 from gateway.config import Config, ConfigError
 from gateway.daemon import Daemon
@@ -56,7 +56,9 @@ def web(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     console.start()
+    systemd.ready(f"console on {console.url}")
     stop.wait()
+    systemd.stopping()
     console.stop()
     return 0
 
