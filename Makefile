@@ -12,10 +12,12 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
 # Debian packages: libgammu for python-gammu, the gammu CLI and gammu-smsd (test oracle and
-# benchmark peer), chromium for the browser tests. Installed only when missing.
+# benchmark peer), chromium for the browser tests, postgresql for the scale-out tests (a
+# throw-away server is started by the tests themselves), systemd for systemd-analyze.
+# Installed only when missing.
 $(APT_STAMP): | $(BIN)/python
 	@missing=""; \
-	for p in gammu gammu-smsd libgammu-dev pkg-config chromium; do \
+	for p in gammu gammu-smsd libgammu-dev pkg-config chromium postgresql systemd; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -27,7 +29,7 @@ $(APT_STAMP): | $(BIN)/python
 
 $(STAMP): pyproject.toml $(APT_STAMP) | $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,gammu]'
+	$(BIN)/pip install -q -e '.[test,gammu,postgres]'
 	touch $@
 
 install: $(STAMP)

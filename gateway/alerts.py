@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, update
 
 from gateway import audit
-from gateway.db import utcnow
+from gateway.db import temporary_ref, utcnow
 from gateway.models import Alert, InboundMessage, Message
 from gateway.outbox import PRIORITIES, STATES, Outbox
 from gateway.preview import preview
@@ -98,7 +98,7 @@ class Alerts:
             alert_id = conn.execute(
                 insert(Alert).returning(Alert.id),
                 {
-                    "ref": f"tmp-{now.timestamp()}-{id(self)}",
+                    "ref": temporary_ref(),
                     "text": text,
                     "list_ids": ",".join(map(str, ids)),
                     "priority": PRIORITIES["urgent"],

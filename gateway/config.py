@@ -71,6 +71,9 @@ class OutboxConfig:
     poll_interval: float = 0.5  # how often an idle worker looks for work queued elsewhere
     status_reports: bool = True  # ask the network for delivery reports
     report_window: float = 172800.0  # seconds a sent message waits for its report; then stays sent
+    # Seconds a claimed message may stay `sending` before any gateway takes it back: longer
+    # than the slowest send (AT+CMGS times out long before), short enough to recover.
+    lease: float = 300.0
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +33,9 @@ from gateway.send_gate import SendGate
 from gateway.sightings import Sightings
 from gateway.subscribers import Subscribers
 from gateway.worker import ModemWorker
+
+if TYPE_CHECKING:
+    from gateway.pg_listen import OutboxListener
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +65,14 @@ class Daemon:
         self.router.desk = OperatorDesk(self.rota, self.sightings, self.alerts)
         self.router.on_report.append(self.sightings.file)
         self.notices = RotaNotices(self.engine, config, self.outbox, self.rota)
-        self.scheduler = Scheduler(self.engine, self.alerts, self.sightings, self.notices)
+        self.scheduler = Scheduler(
+            self.engine, self.alerts, self.sightings, self.notices, self.outbox
+        )
+        self.listener: OutboxListener | None = None
+        if self.engine.dialect.name == "postgresql":
+            from gateway.pg_listen import OutboxListener  # psycopg: only with PostgreSQL
+
+            self.listener = OutboxListener(config.database.url, self.outbox.wake)
         self.workers: list[ModemWorker] = []
         self.built: list[BuiltModem] = []
         self.stopping = threading.Event()
@@ -90,6 +101,8 @@ class Daemon:
             worker.start()
         self.alerts.resume()
         self.scheduler.start()
+        if self.listener is not None:
+            self.listener.start()
         log.info(
             "gateway %s started with %d modem(s): %s",
             self.config.node,
@@ -99,6 +112,8 @@ class Daemon:
 
     def stop(self) -> None:
         self.scheduler.stop()
+        if self.listener is not None:
+            self.listener.stop()
         for worker in self.workers:
             worker.stop()
         for worker in self.workers:

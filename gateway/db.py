@@ -8,6 +8,7 @@ PostgreSQL, the scale-out path.
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,12 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 def utcnow() -> datetime:
     """Naive UTC: what every timestamp column holds (portable across SQLite and PostgreSQL)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def temporary_ref() -> str:
+    """A reference for a row until its id gives it the real one ("S1042"): unique, and
+    short enough for the 16-character column (PostgreSQL enforces lengths; SQLite not)."""
+    return "~" + secrets.token_hex(7)
 
 
 def make_engine(url: str) -> Engine:

@@ -4,7 +4,11 @@ States: queued -> sending -> sent -> delivered | failed. The attempt is written 
 the send (queued -> sending, attempts + 1, committed) and the outcome after, so a crash
 leaves at most the one message in flight to be sent again. A worker claims with one
 conditional UPDATE checked by what it returns, which stays safe with several workers
-and several daemons on one database.
+and several daemons on one database. On PostgreSQL the row is picked `FOR UPDATE SKIP
+LOCKED`, so gateways claiming at the same moment take different rows instead of queueing
+behind one another, and each commit of new work sends `NOTIFY smsgw_outbox`, which wakes
+the other gateways at once. A claim is a lease: a message left `sending` longer than
+`outbox.lease` (its gateway died) goes back to the queue for any gateway to take.
 """
 
 from __future__ import annotations
@@ -14,7 +18,17 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Update, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Update,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy import text as sql
 
 from gateway.config import OutboxConfig
 from gateway.db import utcnow
@@ -44,18 +58,18 @@ class Claimed:
     list_id: int | None = None
 
 
-def _claim_statement(only_known: bool) -> Update:
+def _claim_statement(only_known: bool, skip_locked: bool) -> Update:
     due = select(Message.id).where(
         Message.status == "queued", Message.next_attempt_at <= bindparam("b_now")
     )
     if only_known:  # a modem at its distinct-recipient limit may still text those it has
         due = due.where(Message.to.in_(bindparam("b_known", expanding=True)))
+    due = due.order_by(Message.priority, Message.id).limit(1)
+    if skip_locked:
+        due = due.with_for_update(skip_locked=True)
     return (
         update(Message)
-        .where(
-            Message.id == due.order_by(Message.priority, Message.id).limit(1).scalar_subquery(),
-            Message.status == "queued",
-        )
+        .where(Message.id == due.scalar_subquery(), Message.status == "queued")
         .values(
             status="sending",
             attempts=Message.attempts + 1,
@@ -75,8 +89,10 @@ def _claim_statement(only_known: bool) -> Update:
     )
 
 
-_CLAIM = _claim_statement(only_known=False)
-_CLAIM_KNOWN = _claim_statement(only_known=True)
+# (only_known, skip_locked) -> the prebuilt statement; SKIP LOCKED is PostgreSQL's.
+_CLAIMS = {(k, s): _claim_statement(k, s) for k in (False, True) for s in (False, True)}
+NOTIFY_CHANNEL = "smsgw_outbox"
+_NOTIFY = sql(f"NOTIFY {NOTIFY_CHANNEL}")
 _ANY_DUE = (
     select(Message.id)
     .where(Message.status == "queued", Message.next_attempt_at <= bindparam("b_now"))
@@ -136,6 +152,7 @@ class Outbox:
         self.config = config
         self.node = node
         self._listeners: list[Callable[[], None]] = []
+        self.postgres = engine.dialect.name == "postgresql"
 
     def add_listener(self, wake: Callable[[], None]) -> None:
         """Called after new work is committed, so idle workers in this process start at once."""
@@ -144,6 +161,12 @@ class Outbox:
     def wake(self) -> None:
         """Tell idle workers in this process that there is work."""
         self._notify()
+
+    def announce(self, conn: Connection) -> None:
+        """Inside a transaction that adds work: on PostgreSQL, wake every gateway when it
+        commits (NOTIFY is delivered at commit, and dropped on rollback)."""
+        if self.postgres:
+            conn.execute(_NOTIFY)
 
     def _notify(self) -> None:
         for wake in self._listeners:
@@ -176,6 +199,7 @@ class Outbox:
         if not ids:
             with self.engine.begin() as conn:
                 conn.execute(insert(Message), rows)
+                self.announce(conn)
             log.info("%d %s message(s) queued (%s)", len(rows), kind, priority)
             self._notify()
             return []
@@ -185,6 +209,7 @@ class Outbox:
                     insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
                 )
             )
+            self.announce(conn)
         if len(made) > LOG_EACH_UP_TO:
             log.info(
                 "messages %d-%d queued (%d, %s, %s)", made[0], made[-1], len(made), kind, priority
@@ -202,6 +227,7 @@ class Outbox:
         whatever else the caller writes. Call `wake()` after the commit."""
         row = _row((to, text), priority_value(priority), kind, None, utcnow())
         msg_id = conn.execute(insert(Message).returning(Message.id), row).scalar_one()
+        self.announce(conn)
         log.info("message %d queued (%s, to %s)", msg_id, priority, mask(to))
         return int(msg_id)
 
@@ -234,7 +260,8 @@ class Outbox:
         params: dict[str, object] = {"b_now": now, "b_modem": modem, "b_node": self.node}
         if only_to is not None:
             params["b_known"] = list(only_to)
-        row = conn.execute(_CLAIM if only_to is None else _CLAIM_KNOWN, params).first()
+        claim = _CLAIMS[(only_to is not None, self.postgres)]
+        row = conn.execute(claim, params).first()
         if row is None:
             return None
         log.debug("message %d sending on %s (attempt %d)", row.id, modem, row.attempts)
@@ -375,6 +402,31 @@ class Outbox:
             count = conn.execute(stmt).rowcount
         if count:
             log.warning("%d message(s) left sending by a stopped gateway queued again", count)
+        return count
+
+    def requeue_expired(self, now: datetime | None = None) -> int:
+        """Messages some gateway claimed longer than `outbox.lease` ago and never finished:
+        that gateway died. Back to the queue, for any gateway to take."""
+        now = now or utcnow()
+        stmt = (
+            update(Message)
+            .where(
+                Message.status == "sending",
+                Message.claimed_at < now - timedelta(seconds=self.config.lease),
+            )
+            .values(
+                status="queued",
+                next_attempt_at=now,
+                last_error="requeued: the gateway that claimed it stopped answering",
+            )
+        )
+        with self.engine.begin() as conn:
+            count = conn.execute(stmt).rowcount
+            if count:
+                self.announce(conn)
+        if count:
+            log.warning("%d message(s) past their lease queued again", count)
+            self._notify()
         return count
 
     def counts(self) -> dict[str, int]:

@@ -4,12 +4,17 @@ A scheduled alert is a row in `alerts` (the truth) and a date job in the job sto
 timing), so it survives a restart. The job only calls `Alerts.fire_due`, which claims each
 alert with a conditional update: a job that runs twice, or on two gateways, starts it once.
 A slow sweep does the same, as a net under a job store that lost a job.
+
+With several gateways on one database only the leader runs the jobs (gateway/leader.py);
+the others keep their scheduler paused and try for the lead every few seconds, so the
+jobs go on within seconds of the leader dying. Every job is also safe to run twice.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -21,7 +26,10 @@ from sqlalchemy import Engine, select
 
 from gateway.alerts import Alerts
 from gateway.db import utcnow
+from gateway.leader import RETRY as LEADER_RETRY
+from gateway.leader import Leadership
 from gateway.models import Alert
+from gateway.outbox import Outbox
 from gateway.rota_notices import RotaNotices
 from gateway.sightings import Sightings
 
@@ -51,11 +59,17 @@ class Scheduler:
         alerts: Alerts,
         sightings: Sightings | None = None,
         notices: RotaNotices | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self.engine = engine
         self.alerts = alerts
         self.sightings = sightings
         self.notices = notices
+        self.outbox = outbox
+        self.leadership = Leadership(engine)
+        self.leading = False
+        self._stopping = threading.Event()
+        self._campaign = threading.Thread(target=self._campaign_loop, name="leader", daemon=True)
         self._aps = BackgroundScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
@@ -69,7 +83,7 @@ class Scheduler:
     def start(self) -> None:
         global _alerts
         _alerts = self.alerts
-        self._aps.start()
+        self._aps.start(paused=True)  # until this gateway leads
         self._aps.add_job(
             self.sweep, "interval", seconds=SWEEP_SECONDS, id="sweep", jobstore="memory"
         )
@@ -92,11 +106,44 @@ class Scheduler:
                 jobstore="memory",
                 next_run_time=datetime.now(UTC),
             )
-        self.sweep()
+        if self.outbox is not None:
+            # Messages a dead gateway left `sending` go back to the queue after their lease.
+            self._aps.add_job(
+                self.outbox.requeue_expired,
+                "interval",
+                seconds=max(1.0, min(SWEEP_SECONDS, self.outbox.config.lease / 2)),
+                id="leases",
+                jobstore="memory",
+            )
+        self.campaign()
+        self._campaign.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._campaign.is_alive():
+            self._campaign.join(timeout=5)
         if self._aps.running:
             self._aps.shutdown(wait=False)
+        self.leadership.release()
+        self.leading = False
+
+    def campaign(self) -> bool:
+        """Take the lead if it is free, or notice having lost it; True while leading."""
+        leads = self.leadership.acquire()
+        if leads and not self.leading:
+            log.info("this gateway runs the scheduled jobs")
+            self.leading = True
+            self._aps.resume()
+            self.sweep()
+        elif not leads and self.leading:
+            log.warning("another gateway runs the scheduled jobs now")
+            self.leading = False
+            self._aps.pause()
+        return leads
+
+    def _campaign_loop(self) -> None:
+        while not self._stopping.wait(LEADER_RETRY):
+            self.campaign()
 
     def escalate(self) -> None:
         if self.sightings is not None:

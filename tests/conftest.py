@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite file per test, migrated with the real migrations."""
+"""Shared fixtures: a real SQLite file per test (or, with `--db postgresql`, a fresh
+PostgreSQL database), migrated with the real migrations."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import Engine
 from gateway import migrate
 from gateway.db import make_engine
 
-pytest_plugins = ["web_client"]  # the `console` fixture
+# Fixtures: `console` (web_client), `pg_server` (pg).
+pytest_plugins = ["web_client", "pg"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -19,6 +21,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--modem-port",
         default=None,
         help="a real modem's port: runs the tests marked 'hardware' against it",
+    )
+    parser.addoption(
+        "--db",
+        default="sqlite",
+        choices=("sqlite", "postgresql"),
+        help="the database behind the `db_url` and `engine` fixtures (default: sqlite)",
     )
 
 
@@ -35,7 +43,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.config.getoption("--db") == "postgresql":
+        return str(request.getfixturevalue("pg_server").new_database())
     return f"sqlite:///{tmp_path / 'smsgw.db'}"
 
 

@@ -306,9 +306,20 @@ def test_a_failure_while_writing_rolls_back_the_whole_import(
 ) -> None:
     subs.join(mobile(1), "North")
     with engine.begin() as conn:  # the last statement of the import fails
-        conn.exec_driver_sql(
-            "CREATE TRIGGER refuse BEFORE INSERT ON consents BEGIN SELECT RAISE(ABORT, 'no'); END"
-        )
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no'"
+                " USING ERRCODE = 'integrity_constraint_violation'; END $$ LANGUAGE plpgsql"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON consents"
+                " FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON consents"
+                " BEGIN SELECT RAISE(ABORT, 'no'); END"
+            )
     before = counts(engine)
     text = HEADER + f"{mobile(1)},Ann,Shop watch\n{mobile(2)},Bo,North\n"
     with pytest.raises(ImportConflict, match="nothing was imported: run it again"):
