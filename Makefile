@@ -41,8 +41,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check gateway hardware web tests bench
 	$(BIN)/mypy
 
+# The tests of what touches the database, again on PostgreSQL (the scale-out path), each on
+# a fresh database of a throw-away server the tests start themselves.
+PG_TESTS := tests/test_migrations.py tests/test_outbox.py tests/test_inbound.py \
+	tests/test_delivery.py tests/test_subscribers.py tests/test_csv_io.py tests/test_keywords.py \
+	tests/test_registration.py tests/test_inbound_router.py tests/test_alerts.py \
+	tests/test_alert_compose.py tests/test_templates.py tests/test_sightings.py \
+	tests/test_rota_notices.py tests/test_daemon.py tests/test_web_console.py
+
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --db postgresql $(PG_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
