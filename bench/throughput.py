@@ -51,9 +51,16 @@ def queue(db_url: str, items: list[tuple[str, str]]) -> None:
 
 
 def write_config(
-    workdir: Path, db_url: str, ports: Sequence[Path], *, reports: bool = True
+    workdir: Path,
+    db_url: str,
+    ports: Sequence[Path],
+    *,
+    reports: bool = True,
+    node: str = NODE,
+    first: int = 1,
 ) -> Path:
-    """One `[[modem]]` per port, named m1, m2, ...
+    """One `[[modem]]` per port, named m<first>, m<first + 1>, ... in `<node>.toml` (or
+    config.toml for the default node): several gateways can share one working directory.
 
     `max_recipients_per_day = 0` lifts the 300-distinct-numbers-a-day budget (UK networks
     bar a SIM beyond it), which a benchmark texting hundreds of numbers would hit and stall.
@@ -61,12 +68,12 @@ def write_config(
     modems = "".join(
         f'[[modem]]\nname = "m{i}"\ndriver = "at"\nport = "{port}"\n'
         f"max_recipients_per_day = {RECIPIENT_LIMIT}\n\n"
-        for i, port in enumerate(ports, 1)
+        for i, port in enumerate(ports, first)
     )
-    path = workdir / "config.toml"
+    path = workdir / ("config.toml" if node == NODE else f"{node}.toml")
     outbox = f"[outbox]\nstatus_reports = {'true' if reports else 'false'}\n"
     path.write_text(
-        f'[database]\nurl = "{db_url}"\n\n[gateway]\nnode = "{NODE}"\n\n{modems}{outbox}'
+        f'[database]\nurl = "{db_url}"\n\n[gateway]\nnode = "{node}"\n\n{modems}{outbox}'
     )
     return path
 

@@ -146,6 +146,18 @@ def _row(
     }
 
 
+def _copy_rows(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """PostgreSQL's COPY, inside the caller's transaction: a fan-out to thousands is one
+    stream instead of a statement per row (about ten times as fast)."""
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur, cur.copy(f"COPY messages ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
 class Outbox:
     def __init__(self, engine: Engine, config: OutboxConfig, node: str) -> None:
         self.engine = engine
@@ -198,7 +210,10 @@ class Outbox:
             return []
         if not ids:
             with self.engine.begin() as conn:
-                conn.execute(insert(Message), rows)
+                if self.postgres:
+                    _copy_rows(conn, rows)
+                else:
+                    conn.execute(insert(Message), rows)
                 self.announce(conn)
             log.info("%d %s message(s) queued (%s)", len(rows), kind, priority)
             self._notify()
