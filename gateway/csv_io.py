@@ -19,11 +19,14 @@ number 447700900123. Import removes the apostrophe again, so export output impor
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
 import os
+import re
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import groupby
@@ -60,6 +63,8 @@ __all__ = [
     "escape_cell",
     "export_csv",
     "import_csv",
+    "read_text",
+    "row_texts",
     "unescape_cell",
 ]
 
@@ -119,6 +124,21 @@ def import_csv(
         ) from exc
     log.info("import by %s: %s", by, detail)
     return replace(written, merged=parsed.merged, bad=parsed.bad, rows=parsed.rows)
+
+
+def row_texts(text: str, lines: Collection[int]) -> dict[int, str]:
+    """The raw text of the rows starting on these physical lines (a quoted cell may take
+    more than one), so a report can show the officer the very row to fix."""
+    physical = re.split(r"\r\n|\r|\n", text)  # where csv, reading with newline="", ends lines
+    reader = csv.reader(io.StringIO(text, newline=""))
+    found: dict[int, str] = {}
+    start = 1
+    with contextlib.suppress(csv.Error):  # import_csv reported the file as unreadable
+        for _ in reader:
+            if start in lines:
+                found[start] = "\n".join(physical[start - 1 : reader.line_num])
+            start = reader.line_num + 1
+    return found
 
 
 def _named(source: Source) -> str:
@@ -233,8 +253,11 @@ def _join(conn: Connection, joins: list[tuple[int, int]], by: str, now: datetime
 
 
 # -- export ----------------------------------------------------------------------------
-def export_csv(engine: Engine, path_or_stream: Source, *, by: str = "cli") -> int:
+def export_csv(
+    engine: Engine, path_or_stream: Source, *, by: str = "cli", list_id: int | None = None
+) -> int:
     """Write everyone who gets alerts, with their lists, sorted by number; return how many.
+    With `list_id`, only that list's members, with that list alone in their `lists` cell.
 
     A file is replaced atomically and readable by its owner only: it holds personal data."""
     index = ListIndex(Subscribers(engine).lists())
@@ -244,6 +267,8 @@ def export_csv(engine: Engine, path_or_stream: Source, *, by: str = "cli") -> in
         .where(Subscriber.phone.is_not(None), Subscriber.stopped.is_(False), Membership.active)
         .order_by(Subscriber.phone)
     )
+    if list_id is not None:
+        query = query.where(Membership.list_id == list_id)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     out = io.StringIO()
@@ -258,7 +283,9 @@ def export_csv(engine: Engine, path_or_stream: Source, *, by: str = "cli") -> in
             writer.writerow([escape_cell(c) for c in (phone, clean_name(members[0].name), lists)])
             count += 1
     _write_out(path_or_stream, out.getvalue())
-    audit.record(engine, by[:64], "subscribers-exported", f"{count} people{_named(path_or_stream)}")
+    scope = f" of list {index.label(list_id)}" if list_id is not None else ""
+    detail = f"{count} people{scope}{_named(path_or_stream)}"
+    audit.record(engine, by[:64], "subscribers-exported", detail)
     return count
 
 

@@ -21,7 +21,7 @@ from gateway.phone import normalise
 
 log = logging.getLogger(__name__)
 
-METHODS = ("sms", "qr", "officer", "import")
+METHODS = ("sms", "qr", "officer", "import", "console")  # console: an operator, by=username
 
 
 class SubscriberError(ValueError):
@@ -211,6 +211,15 @@ class Subscribers:
         if not changed:
             raise SubscriberError(f"{number} is not on {target.name}")
         log.info("key contact of %s set to %s by %s", target.name, key, by)
+
+    def rename(self, phone: str, name: str) -> bool:
+        """Correct a person's name; `join` only fills an empty one, so a typo needs this."""
+        number = normalise(phone, self.country)
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(Subscriber).where(Subscriber.phone == number).values(name=name.strip()[:100])
+            ).rowcount
+        return bool(changed)
 
     def set_stopped(self, phone: str, stopped: bool, *, method: str = "sms", by: str = "") -> None:
         """A global STOP (or START): no broadcast of any list while stopped."""

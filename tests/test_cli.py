@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 from procs import SMSGW
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 from gateway.config import InboundConfig
 from gateway.db import utcnow
 from gateway.inbound import Inbox, IncomingPart
+from gateway.rota import Rota
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,3 +136,25 @@ def test_modem_list_answers_in_json_even_with_no_modem() -> None:
     ports = json.loads(done.stdout)
     assert isinstance(ports, list)
     assert all({"device", "tty", "match", "usb_id"} <= set(p) for p in ports)
+
+
+def test_status_says_who_is_on_duty_and_where_a_gap_sends_sightings(
+    tmp_path: Path, db_url: str, engine: Engine
+) -> None:
+    config = config_file(tmp_path, db_url)
+    Path(config).write_text(
+        Path(config).read_text() + '\n[rota]\nfallback_number = "+447700900999"\n'
+    )
+    gap = smsgw("status", "--config", config)
+    assert gap.returncode == 0
+    assert "on duty: nobody (a gap in the rota); sightings go to +447700900999" in gap.stdout
+    rota = Rota(engine)
+    officer = rota.add_operator("PC Wright", "+447700900601")
+    rota.add_shift(officer.id, utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=7))
+    assert "on duty: PC Wright (primary)" in smsgw("status", "--config", config).stdout
+    duty = json.loads(smsgw("status", "--json", "--config", config).stdout)["on_duty"]
+    assert duty == {
+        "primary": {"name": "PC Wright", "phone": "+447700900601"},
+        "backup": None,
+        "fallback": "+447700900999",
+    }

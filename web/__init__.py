@@ -36,7 +36,18 @@ def create_app(
         app.config.update(test_config)
     csrf.init_app(app)
 
-    from web import accounts, alerts, api, auth, dashboard, people, reports, rota, sightings
+    from web import (
+        accounts,
+        alerts,
+        api,
+        auth,
+        dashboard,
+        people,
+        people_lists,
+        reports,
+        rota,
+        sightings,
+    )
 
     auth.init_app(app)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF cannot reach it
@@ -46,6 +57,7 @@ def create_app(
         alerts.bp,
         sightings.bp,
         people.bp,
+        people_lists.bp,
         rota.bp,
         reports.bp,
         accounts.bp,

@@ -1,16 +1,333 @@
-"""The token-authenticated JSON API and its OpenAPI document."""
+"""The JSON API for integrations: send alerts, read sightings, manage subscribers, status.
+
+A caller proves who it is with `Authorization: Bearer <token>` on every request; the
+console's session cookie counts for nothing here, which is why the blueprint can be exempt
+from CSRF. The token's user is the actor in the audit log and its role is checked as in
+the console. Every error is `{"error": "..."}` with its status. web/openapi.json
+describes all of it; a test keeps the document and the routes in step.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, NoReturn
 
-from flask import Blueprint
-from flask_login import login_required
+from flask import Blueprint, Response, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from gateway import audit, subscriber_search, users
+from gateway.alerts import AlertError, AlertInfo, Alerts
+from gateway.commands.alerting import parse_when
+from gateway.csv_rows import clean_name
+from gateway.db import utcnow
+from gateway.outbox import Outbox
+from gateway.phone import InvalidNumber, normalise
+from gateway.preview import PreviewError
+from gateway.privacy import mask
+from gateway.rota import Rota
+from gateway.sightings import STATUSES, SightingInfo, Sightings
+from gateway.status import status_report
+from gateway.subscribers import SubscriberError, Subscribers
+from gateway.templates import TemplateError, Templates
+from web.context import config, engine
+
+PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+OPENAPI = Path(__file__).with_name("openapi.json")
+MAX_LIMIT = 500  # sightings in one answer
+REALM = 'Bearer realm="smsgw"'
+
+
+class ApiError(Exception):
+    """Ends a request with {"error": message} and `status`."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def _fail(status: int, message: str) -> NoReturn:
+    raise ApiError(status, message)
+
+
+def _json(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    reply = jsonify(error=message)
+    reply.status_code = status
+    reply.headers.update(headers or {})
+    return reply
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError) -> Response:
+    return _json(exc.status, exc.message, exc.headers)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return _json(exc.code or 500, exc.description or exc.name)
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def _routing_error(exc: HTTPException) -> Any:
+    """Unknown paths and methods under /api/v1 answer in JSON too; elsewhere, unchanged.
+    (Routing fails before a blueprint is chosen, so only an app handler sees these.)"""
+    if request.path != PREFIX and not request.path.startswith(PREFIX + "/"):
+        return exc
+    allowed = getattr(exc, "valid_methods", None)
+    headers = {"Allow": ", ".join(allowed)} if allowed else None
+    return _json(exc.code or 404, exc.description or exc.name, headers)
+
+
+def _caller() -> users.Account:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "send Authorization: Bearer <token>", {"WWW-Authenticate": REALM})
+    account = users.by_api_token(engine(), token.strip())
+    if account is None:
+        challenge = f'{REALM}, error="invalid_token"'
+        raise ApiError(401, "the token is not valid", {"WWW-Authenticate": challenge})
+    return account
+
+
+View = Callable[..., Any]
+
+
+def token_required(need: str) -> Callable[[View], View]:
+    """The caller's account becomes the view's first argument; a lower role gets 403."""
+
+    def wrap(view: View) -> View:
+        @wraps(view)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            account = _caller()
+            if not account.can(need):
+                _fail(403, f"this needs the {need} role; the token's user is a {account.role}")
+            return view(account, *args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        _fail(400, "the body must be a JSON object (Content-Type: application/json)")
+    return body
+
+
+def _text_field(body: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = body.get(key, default)
+    if not isinstance(value, str):
+        _fail(400, f"{key} must be a string")
+    return value
+
+
+def _when(value: str, what: str) -> datetime:
+    """ISO 8601; without a zone it is the gateway's local time. Naive UTC for services."""
+    try:
+        return parse_when(value, config().gateway.timezone)
+    except AlertError:
+        _fail(400, f"{what} must be an ISO 8601 time such as 2026-11-23T06:30:00Z")
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() + "Z" if when else None
+
+
+def _subscribers() -> Subscribers:
+    return Subscribers(engine(), config().gateway.country)
+
+
+def _alerts() -> Alerts:
+    cfg = config()
+    return Alerts(engine(), Outbox(engine(), cfg.outbox, cfg.node), _subscribers())
 
 
 @bp.route("/")
-@login_required
-def index() -> Any:
-    return "placeholder: being built"
+@token_required("viewer")
+def index(account: users.Account) -> Any:
+    return jsonify(user=account.username, role=account.role, openapi=url_for(".openapi"))
+
+
+@bp.route("/openapi.json")
+def openapi() -> Any:
+    """Public, like any API's documentation: it holds no data."""
+    return Response(OPENAPI.read_bytes(), mimetype="application/json")
+
+
+def _alert_text(body: dict[str, Any]) -> str:
+    if "template" not in body:
+        if "text" not in body:
+            _fail(400, "give text, or template with fields")
+        return _text_field(body, "text")
+    fields = body.get("fields", {})
+    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+        _fail(400, "fields must be an object of strings")
+    found = Templates(engine()).get(_text_field(body, "template"))
+    if found is None:
+        _fail(400, f"no template {body['template']!r}")
+    return Templates.render(found, fields)
+
+
+def _alert_json(info: AlertInfo, alerts: Alerts) -> dict[str, Any]:
+    names = {x.id: x.name for x in alerts.subscribers.lists()}
+    return {
+        "ref": info.ref,
+        "status": info.status,
+        "text": info.text,
+        "lists": [names.get(i, str(i)) for i in info.list_ids],
+        "recipients": info.recipients,
+        "created_by": info.created_by,
+        "created_at": _iso(info.created_at),
+        "send_at": _iso(info.send_at),
+        "progress": alerts.progress(info.ref),
+    }
+
+
+@bp.route("/alerts", methods=["POST"])
+@token_required("operator")
+def send_alert(account: users.Account) -> Any:
+    body = _body()
+    lists = body.get("lists")
+    if not isinstance(lists, list) or not lists or not all(isinstance(x, str) for x in lists):
+        _fail(400, "lists must be a non-empty array of list names")
+    send_at = _when(_text_field(body, "send_at"), "send_at") if body.get("send_at") else None
+    if send_at is not None and send_at <= utcnow():
+        _fail(400, "send_at is in the past")
+    alerts = _alerts()
+    try:
+        made = alerts.create(_alert_text(body), lists, by=account.username, send_at=send_at)
+    except (AlertError, SubscriberError, TemplateError, PreviewError) as exc:
+        _fail(400, str(exc))
+    reply = _alert_json(made, alerts)
+    if made.status == "scheduled":  # nobody is queued yet: say who it would reach now
+        reply["recipients"] = len(alerts.subscribers.recipients(made.list_ids))
+    return jsonify(reply), 201, {"Location": url_for(".alert", ref=made.ref)}
+
+
+@bp.route("/alerts/<ref>")
+@token_required("viewer")
+def alert(account: users.Account, ref: str) -> Any:
+    alerts = _alerts()
+    found = alerts.get(ref)
+    if found is None:
+        _fail(404, f"no alert {ref!r}")
+    return jsonify(_alert_json(found, alerts))
+
+
+def _sighting_json(s: SightingInfo, whole_numbers: bool) -> dict[str, Any]:
+    return {
+        "ref": s.ref,
+        "from": s.sender if whole_numbers else mask(s.sender),
+        "name": s.sender_name,
+        "known_sender": s.known_sender,
+        "text": s.text,
+        "registrations": list(s.registrations),
+        "place": s.place,
+        "status": s.status,
+        "hot": s.hot,
+        "received_at": _iso(s.created_at),
+        "parsed": s.parsed,
+    }
+
+
+@bp.route("/sightings")
+@token_required("viewer")
+def sightings(account: users.Account) -> Any:
+    args = request.args
+    status = args.get("status") or None
+    if status is not None and status not in STATUSES:
+        _fail(400, f"status is one of {', '.join(STATUSES)}")
+    limit = args.get("limit", "100")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+        _fail(400, f"limit is a whole number from 1 to {MAX_LIMIT}")
+    since, until = (_when(args[k], k) if args.get(k) else None for k in ("since", "until"))
+    cfg = config()
+    desk = Sightings(
+        engine(),
+        cfg,
+        Outbox(engine(), cfg.outbox, cfg.node),
+        Rota(engine(), cfg.gateway.country),
+    )
+    found = desk.search(
+        status=status,
+        registration=args.get("registration") or None,
+        since=since,
+        until=until,
+        limit=int(limit),
+    )
+    whole = account.can("operator")  # viewers see numbers masked, as in the console
+    return jsonify(sightings=[_sighting_json(s, whole) for s in found], count=len(found))
+
+
+def _number(phone: str) -> str:
+    try:
+        return normalise(phone, config().gateway.country)
+    except InvalidNumber as exc:
+        _fail(400, str(exc))
+
+
+def _person(number: str) -> subscriber_search.Person | None:
+    found = subscriber_search.search(engine(), number, partial_numbers=False, limit=1).people
+    return next((p for p in found if p.phone == number), None)
+
+
+@bp.route("/subscribers", methods=["POST"])
+@token_required("operator")
+def add_subscriber(account: users.Account) -> Any:
+    body = _body()
+    number = _number(_text_field(body, "phone"))
+    subs = _subscribers()
+    target = subs.find_list(_text_field(body, "list"))
+    if target is None:
+        _fail(400, f"no list called {body['list']!r}")
+    known = _person(number)
+    name = clean_name(_text_field(body, "name", ""))
+    subs.join(number, target.name, name=name, method="officer", by=account.username)
+    person = _person(number)
+    assert person is not None
+    action = "subscriber-changed" if known else "subscriber-added"
+    audit.record(
+        engine(), account.username, action, f"api: subscriber {person.id}: joined {target.keyword}"
+    )
+    reply = {"id": person.id, "phone": number, "name": person.name, "list": target.name}
+    return jsonify(reply), 200 if known else 201
+
+
+@bp.route("/subscribers/<phone>", methods=["DELETE"])
+@token_required("operator")
+def remove_subscriber(account: users.Account, phone: str) -> Any:
+    number = _number(phone)
+    list_name = request.args.get("list", "").strip()
+    erase = request.args.get("erase", "").lower() in ("1", "true", "yes")
+    if bool(list_name) == erase:
+        _fail(400, "give either ?list=NAME to take them off a list, or ?erase=true")
+    person = _person(number)
+    if person is None:
+        _fail(404, f"no subscriber {number}")
+    if erase:
+        _subscribers().erase(number, by=account.username)  # the service audits it
+        return jsonify(id=person.id, erased=True)
+    target = _subscribers().find_list(list_name)
+    if target is None or all(m.list_id != target.id for m in person.joined):
+        _fail(404, f"{number} is not on a list called {list_name!r}")
+    _subscribers().leave(number, target.name, method="officer", by=account.username)
+    audit.record(
+        engine(),
+        account.username,
+        "subscriber-changed",
+        f"api: subscriber {person.id}: left {target.keyword}",
+    )
+    return jsonify(id=person.id, phone=number, list=target.name, removed=True)
+
+
+@bp.route("/status")
+@token_required("viewer")
+def status(account: users.Account) -> Any:
+    return jsonify(status_report(engine(), config()))

@@ -1,16 +1,185 @@
-"""Subscribers and lists: search, edit, erase, CSV import and export, QR badges."""
+"""Subscribers: search, add, edit, erase. CSV import and export are the nested blueprint
+in people_csv (same /subscribers prefix); lists are web/people_lists.py, at /lists.
+
+Viewers read with numbers masked; only operators and admins see whole numbers (to ring
+someone back) and change anything. Audit details name the subscriber by id, never by
+number or name: the audit log is append-only, so it must hold nothing an erase removes.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from math import ceil
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint
-from flask_login import login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from gateway import audit, subscriber_search
+from gateway.csv_rows import clean_name
+from gateway.phone import InvalidNumber, normalise
+from gateway.privacy import mask
+from gateway.subscriber_search import PAGE, Person
+from gateway.subscribers import ListInfo, SubscriberError, Subscribers
+from web import people_csv
+from web.auth import role_required
+from web.context import config, engine
 
 bp = Blueprint("people", __name__, url_prefix="/subscribers")
+bp.register_blueprint(people_csv.bp)
+
+MAX_PAGE = 100_000  # far past the last page of any force; keeps OFFSET a small integer
+
+
+@bp.context_processor
+def helpers() -> dict[str, Any]:
+    return {"shown_number": shown_number, "local_time": local_time}
+
+
+def shown_number(phone: str) -> str:
+    """A number as the signed-in user may see it."""
+    return phone if current_user.can("operator") else mask(phone)
+
+
+def local_time(moment: datetime) -> str:
+    """A naive-UTC time from the database, as the control room's clock shows it."""
+    zone = ZoneInfo(config().gateway.timezone)
+    return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%d %b %Y %H:%M")
+
+
+def subscribers() -> Subscribers:
+    return Subscribers(engine(), config().gateway.country)
 
 
 @bp.route("/")
 @login_required
 def index() -> Any:
-    return "placeholder: being built"
+    query = request.args.get("q", "").strip()[:100]
+    page = min(MAX_PAGE, max(1, request.args.get("page", 1, type=int) or 1))
+    found = subscriber_search.search(
+        engine(),
+        query,
+        country=config().gateway.country,
+        partial_numbers=current_user.can("operator"),
+        offset=(page - 1) * PAGE,
+    )
+    pages = max(1, ceil(found.total / PAGE))
+    return render_template("subscribers.html", found=found, query=query, page=page, pages=pages)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("operator")
+def add() -> Any:
+    lists = subscribers().lists()
+    if request.method == "GET":
+        return render_template("subscriber_new.html", lists=lists, form={}, chosen=set())
+    chosen = set(request.form.getlist("list", type=int))
+    try:
+        person = _add(lists, chosen)
+    except (InvalidNumber, SubscriberError) as exc:
+        page = render_template(
+            "subscriber_new.html", lists=lists, form=request.form, chosen=chosen, error=str(exc)
+        )
+        return page, 400
+    return redirect(url_for(".detail", subscriber_id=person.id))
+
+
+def _add(lists: list[ListInfo], chosen: set[int]) -> Person:
+    targets = [info for info in lists if info.id in chosen]
+    if not targets:
+        raise SubscriberError("choose at least one list: a subscriber on no list gets nothing")
+    number = normalise(request.form.get("phone", ""), config().gateway.country)
+    name = clean_name(request.form.get("name", ""))
+    known = subscriber_search.search(engine(), number).people
+    for info in targets:
+        subscribers().join(
+            number, info.keyword, name=name, method="console", by=current_user.username
+        )
+    person = subscriber_search.search(engine(), number).people[0]
+    joined = ", ".join(info.keyword for info in targets)
+    action = "subscriber-changed" if known else "subscriber-added"
+    detail = f"subscriber {person.id}: joined {joined}"
+    audit.record(engine(), current_user.username, action, detail)
+    if known and name and person.name != name:
+        flash(f"Already a subscriber: added to {joined}. The name on file was kept.")
+    else:
+        flash(f"Added to {joined}.")
+    return person
+
+
+@bp.route("/<int:subscriber_id>")
+@login_required
+def detail(subscriber_id: int) -> Any:
+    person = _person(subscriber_id)
+    return render_template(
+        "subscriber.html",
+        person=person,
+        lists=subscribers().lists(),
+        member={m.list_id: m for m in person.joined},
+        history=subscriber_search.consents(engine(), person.id),
+    )
+
+
+@bp.post("/<int:subscriber_id>")
+@role_required("operator")
+def edit(subscriber_id: int) -> Any:
+    person = _person(subscriber_id)
+    subs = subscribers()
+    changes = _apply_lists(
+        subs,
+        person,
+        wanted=set(request.form.getlist("list", type=int)),
+        keys=set(request.form.getlist("key", type=int)),
+    )
+    name = clean_name(request.form.get("name", ""))
+    if name != person.name:
+        subs.rename(person.phone, name)
+        changes.append("name changed")
+    if changes:
+        detail = f"subscriber {person.id}: " + "; ".join(changes)
+        audit.record(engine(), current_user.username, "subscriber-changed", detail)
+        flash("Saved: " + "; ".join(changes) + ".")
+    else:
+        flash("Nothing to change.")
+    return redirect(url_for(".detail", subscriber_id=person.id))
+
+
+def _apply_lists(subs: Subscribers, person: Person, wanted: set[int], keys: set[int]) -> list[str]:
+    """Join, leave and key-contact changes, each with its consent record."""
+    have = {m.list_id: m for m in person.joined}
+    by = current_user.username
+    changes: list[str] = []
+    for info in subs.lists():
+        key = info.id in keys and info.id in wanted
+        now = have.get(info.id)
+        if info.id in wanted and now is None:
+            subs.join(person.phone, info.keyword, method="console", by=by, key_contact=key)
+            changes.append(f"joined {info.keyword}" + (" as key contact" if key else ""))
+        elif info.id not in wanted and now is not None:
+            subs.leave(person.phone, info.keyword, method="console", by=by)
+            changes.append(f"left {info.keyword}")
+        elif now is not None and now.key_contact != key:
+            subs.set_key_contact(person.phone, info.keyword, key, by=by)
+            changes.append(f"{'now' if key else 'no longer'} key contact on {info.keyword}")
+    return changes
+
+
+@bp.route("/<int:subscriber_id>/erase", methods=["GET", "POST"])
+@role_required("operator")
+def erase(subscriber_id: int) -> Any:
+    """GDPR erasure, behind a confirmation page: it cannot be undone."""
+    person = _person(subscriber_id)
+    if request.method == "GET" or request.form.get("confirm") != "erase":
+        status = 200 if request.method == "GET" else 400
+        return render_template("subscriber_erase.html", person=person), status
+    subscribers().erase(person.phone, by=current_user.username)  # the service audits it
+    flash(f"Subscriber {person.id} erased: number, name and lists are gone.")
+    return redirect(url_for(".index"))
+
+
+def _person(subscriber_id: int) -> Person:
+    person = subscriber_search.get(engine(), subscriber_id)
+    if person is None:
+        abort(404)
+    return person

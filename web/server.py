@@ -6,6 +6,7 @@ import threading
 
 from flask import Flask
 from waitress.server import create_server
+from waitress.wasyncore import close_all
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -32,5 +33,9 @@ class ConsoleServer:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.close()
+        # Workers finish their requests first, then the loop thread closes every socket
+        # itself. Closing from this thread raced the loop: a worker ending a request after
+        # close() wrote to the closed trigger (EBADF) and left its channel in the loop.
+        self._server.task_dispatcher.shutdown()
+        self._server.trigger.pull_trigger(lambda: close_all(self._server._map))
         self._thread.join(timeout=5)

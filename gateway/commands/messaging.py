@@ -10,9 +10,8 @@ from gateway.commands.common import fail, load_config, open_db, print_json
 from gateway.inbound import Inbox
 from gateway.outbox import Outbox
 from gateway.phone import InvalidNumber, normalise
+from gateway.status import RECENT_ALERTS, on_duty, status_report
 from gateway.subscribers import Subscribers
-
-RECENT_ALERTS = 5  # alerts whose progress `status` shows
 
 
 def send(args: argparse.Namespace) -> int:
@@ -32,32 +31,21 @@ def send(args: argparse.Namespace) -> int:
 def status(args: argparse.Namespace) -> int:
     config = load_config(args)
     engine = open_db(config)
+    if args.json:
+        print_json(status_report(engine, config))
+        return 0
     outbox = Outbox(engine, config.outbox, config.node)
     counts = outbox.counts()
     modems = modem_status.all_modems(engine)
     alerts = Alerts(engine, outbox, Subscribers(engine, config.gateway.country))
     recent = [(a, alerts.progress(a.ref)) for a in alerts.recent(RECENT_ALERTS)]
-    if args.json:
-        print_json(
-            {
-                "messages": counts,
-                "modems": [m.as_dict() for m in modems],
-                "alerts": [
-                    {
-                        "ref": a.ref,
-                        "status": a.status,
-                        "recipients": a.recipients,
-                        "created_by": a.created_by,
-                        "created_at": a.created_at.isoformat() + "Z",
-                        "send_at": a.send_at.isoformat() + "Z" if a.send_at else None,
-                        "progress": progress,
-                    }
-                    for a, progress in recent
-                ],
-            }
-        )
-        return 0
     print("messages: " + ", ".join(f"{state} {n}" for state, n in counts.items()))
+    duty = on_duty(engine, config)
+    people = [f"{p['name']} ({role})" for role in ("primary", "backup") if (p := duty[role])]
+    desk = duty["fallback"] or "nobody: set rota.fallback_number"
+    print(
+        "on duty: " + (", ".join(people) or f"nobody (a gap in the rota); sightings go to {desk}")
+    )
     if not modems:
         print("modems: none has reported yet (is the daemon running?)")
     for a, progress in recent:

@@ -1,0 +1,56 @@
+"""The gateway's state in one JSON-ready object, so `smsgw status --json` and the API's
+/status cannot drift apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from gateway import modem_status
+from gateway.alerts import Alerts
+from gateway.config import Config
+from gateway.outbox import Outbox
+from gateway.rota import OperatorInfo, Rota
+from gateway.subscribers import Subscribers
+
+RECENT_ALERTS = 5  # alerts whose progress the status shows
+
+
+def status_report(engine: Engine, config: Config) -> dict[str, Any]:
+    """Messages by state, each modem's last known health, who is on duty, the latest
+    alerts' progress."""
+    outbox = Outbox(engine, config.outbox, config.node)
+    alerts = Alerts(engine, outbox, Subscribers(engine, config.gateway.country))
+    recent = [(a, alerts.progress(a.ref)) for a in alerts.recent(RECENT_ALERTS)]
+    return {
+        "messages": outbox.counts(),
+        "modems": [m.as_dict() for m in modem_status.all_modems(engine)],
+        "on_duty": on_duty(engine, config),
+        "alerts": [
+            {
+                "ref": a.ref,
+                "status": a.status,
+                "recipients": a.recipients,
+                "created_by": a.created_by,
+                "created_at": a.created_at.isoformat() + "Z",
+                "send_at": a.send_at.isoformat() + "Z" if a.send_at else None,
+                "progress": progress,
+            }
+            for a, progress in recent
+        ],
+    }
+
+
+def on_duty(engine: Engine, config: Config) -> dict[str, Any]:
+    """Who gets a sighting forwarded now; during a gap, the desk's number does."""
+    primary, backup = Rota(engine, config.gateway.country).on_duty()
+
+    def person(op: OperatorInfo | None) -> dict[str, str] | None:
+        return {"name": op.name, "phone": op.phone} if op else None
+
+    return {
+        "primary": person(primary),
+        "backup": person(backup),
+        "fallback": config.rota.fallback_number or None,
+    }
