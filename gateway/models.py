@@ -44,6 +44,7 @@ class Message(Base):
         Index("ix_messages_modem_status", "modem", "status"),
         Index("ix_messages_alert", "alert_id", "status"),
         Index("ix_messages_to", "to", "sent_at"),
+        Index("ix_messages_sent", "sent_at", "modem"),  # sent today, in the last hour
     )
 
 

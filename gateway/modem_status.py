@@ -107,9 +107,11 @@ def all_modems(engine: Engine) -> list[ModemView]:
     with engine.connect() as conn:
         sent = dict(
             conn.execute(
-                select(Message.modem, func.count())
+                # Grouped by an expression, so SQLite walks ix_messages_sent over today's
+                # rows instead of the whole table in modem order.
+                select(func.coalesce(Message.modem, ""), func.count())
                 .where(Message.sent_at >= midnight)
-                .group_by(Message.modem)
+                .group_by(func.coalesce(Message.modem, ""))
             ).all()
         )
         rows = conn.execute(select(ModemStatus).order_by(ModemStatus.name)).all()

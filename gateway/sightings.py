@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,16 +19,18 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from gateway import audit, sighting_parser
 from gateway.config import Config
-from gateway.db import utcnow
+from gateway.db import temporary_ref, utcnow
 from gateway.inbound import Received
 from gateway.models import Sighting, SightingVehicle, Subscriber
 from gateway.outbox import Outbox
+from gateway.registration import normalise_registration
 from gateway.rota import OperatorInfo, Rota
 
 log = logging.getLogger(__name__)
 
 FORWARD_LIMIT = 160  # one GSM part: an officer's phone should buzz once per report
 LEVELS = ("primary", "backup", "fallback")
+STATUSES = ("open", "acknowledged", "closed")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,13 @@ class SightingInfo:
     hot: bool
     created_at: datetime
     parsed: dict[str, object]
+
+
+def plate_pattern(text: str) -> str:
+    """What a registration search matches against plates with their spaces taken out:
+    a whole plate however written ("kx19abc" finds "KX19 ABC"), or any piece of one."""
+    whole = normalise_registration(text)
+    return re.sub(r"[^A-Z0-9]", "", (whole or text).upper())
 
 
 def _info(row: Sighting) -> SightingInfo:
@@ -82,7 +92,7 @@ class Sightings:
             sid = conn.execute(
                 insert(Sighting).returning(Sighting.id),
                 {
-                    "ref": f"tmp-{msg.id}-{now.timestamp()}",
+                    "ref": temporary_ref(),
                     "inbound_id": msg.id,
                     "sender": msg.sender,
                     "sender_name": name or "",
@@ -272,3 +282,52 @@ class Sightings:
         with self.engine.connect() as conn:
             rows = conn.execute(select(Sighting).order_by(Sighting.id.desc()).limit(limit)).all()
         return [_info(r) for r in rows]  # type: ignore[arg-type]
+
+    def search(
+        self,
+        *,
+        status: str | None = None,
+        registration: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+    ) -> list[SightingInfo]:
+        """Newest first; `since` is inclusive, `until` exclusive (naive UTC). A registration
+        with no letter or digit in it filters nothing."""
+        query = select(Sighting).order_by(Sighting.created_at.desc(), Sighting.id.desc())
+        if status:
+            query = query.where(Sighting.status == status)
+        plate = plate_pattern(registration or "")
+        if plate:
+            compact = func.replace(Sighting.registrations, " ", "")
+            query = query.where(compact.like(f"%{plate}%"))
+        if since is not None:
+            query = query.where(Sighting.created_at >= since)
+        if until is not None:
+            query = query.where(Sighting.created_at < until)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.limit(max(1, limit))).all()
+        return [_info(r) for r in rows]  # type: ignore[arg-type]
+
+    def acknowledge_by_user(self, ref: str, username: str) -> bool:
+        """Taken at the console: like an SMS ACK it stops the escalation. A console user is
+        not an operator, so the audit log, not `acknowledged_by`, records who took it."""
+        ref = ref.upper()
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(Sighting)
+                .where(Sighting.ref == ref, Sighting.status == "open")
+                .values(status="acknowledged", acknowledged_at=utcnow(), escalate_at=None)
+            ).rowcount
+        if done:
+            audit.record(self.engine, username, "sighting-acknowledged", ref)
+        return bool(done)
+
+    def counts(self) -> dict[str, int]:
+        """Reports in each status, every status present."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(Sighting.status, func.count()).group_by(Sighting.status)
+            ).all()
+        found = {status: int(n) for status, n in rows}
+        return {status: found.get(status, 0) for status in STATUSES}

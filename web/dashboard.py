@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask_login import login_required
-from sqlalchemy import func, select
 
-from gateway import audit, modem_status
+from gateway import audit, modem_status, reports, sighting_queries
 from gateway.db import utcnow
 from gateway.inbound import Inbox
-from gateway.models import Message
 from gateway.outbox import Outbox
 from web.auth import role_required
 from web.context import config, engine
+from web.sighting_view import desk, number, when
+from web.sightings import view_rows
 
 bp = Blueprint("dashboard", __name__)
+
+OPEN_SHOWN = 25  # open sightings on the dashboard; the rest are a click away
+ROTA_DAYS = 7
 
 
 @bp.route("/")
@@ -25,18 +27,26 @@ bp = Blueprint("dashboard", __name__)
 def index() -> Any:
     cfg = config()
     eng = engine()
-    with eng.connect() as conn:
-        last_hour = conn.scalar(
-            select(func.count())
-            .select_from(Message)
-            .where(Message.sent_at >= utcnow() - timedelta(hours=1))
-        )
+    sightings = desk()
+    primary, backup = sightings.rota.on_duty()
+    sent, received = reports.messages_last_hour(eng)
     return render_template(
         "dashboard.html",
         counts=Outbox(eng, cfg.outbox, cfg.node).counts(),
         modems=modem_status.all_modems(eng),
-        last_hour=last_hour or 0,
+        last_hour=sent,
+        received_last_hour=received,
         inbound=Inbox(eng, cfg.inbound).recent(10),
+        open_rows=view_rows(sightings.search(status="open", limit=OPEN_SHOWN)),
+        sighting_counts=sightings.counts(),
+        hot=sighting_queries.hot_vehicles(eng, cfg.rota.correlation_window),
+        primary=primary,
+        backup=backup,
+        handover=sightings.rota.next_handover(days=ROTA_DAYS),
+        gaps=sightings.rota.gaps(ROTA_DAYS),
+        when=when,
+        number=number,
+        updated=when(utcnow(), "%H:%M:%S"),
     )
 
 

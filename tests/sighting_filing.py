@@ -1,0 +1,48 @@
+"""Sightings filed the way the daemon files them, for the console's tests: the real
+Sightings service, a real Received, the same database as the `console` fixture."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from gateway import config as config_mod
+from gateway.db import utcnow
+from gateway.inbound import Received
+from gateway.outbox import Outbox
+from gateway.rota import OperatorInfo, Rota
+from gateway.sighting_parser import DEFAULT_GAZETTEER
+from gateway.sightings import SightingInfo, Sightings
+
+KEEPER = "+447700900501"
+STRANGER = "+447700900502"
+OFFICER = "+447700900601"
+DESK = "+447700900699"
+HOSTILE_PLACE = "<script>alert(1)</script> Farm"  # a gazetteer is configuration, not code
+
+
+def make_desk(engine: Engine, db_url: str) -> Sightings:
+    cfg = config_mod.from_dict(
+        {
+            "database": {"url": db_url},
+            "rota": {
+                "fallback_number": DESK,
+                "escalate_after": 60,
+                "gazetteer": [*DEFAULT_GAZETTEER, HOSTILE_PLACE],
+            },
+        }
+    )
+    return Sightings(engine, cfg, Outbox(engine, cfg.outbox, cfg.node), Rota(engine))
+
+
+def file(desk: Sightings, sender: str, text: str) -> SightingInfo:
+    return desk.file(Received(0, sender, text, utcnow(), utcnow(), True, 1))
+
+
+def on_shift(desk: Sightings, phone: str, name: str, hours: float = 8) -> OperatorInfo:
+    """An operator on duty from an hour ago for `hours`: a gap follows."""
+    officer = desk.rota.add_operator(name, phone, pin="4821")
+    now = utcnow()
+    desk.rota.add_shift(officer.id, now - timedelta(hours=1), now + timedelta(hours=hours))
+    return officer

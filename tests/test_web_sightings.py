@@ -1,0 +1,171 @@
+"""The sightings pages on a real server: list, filters, detail, ACK, CLOSE and RELAY."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sighting_filing import HOSTILE_PLACE, KEEPER, OFFICER, STRANGER, file, make_desk, on_shift
+from sqlalchemy import Engine, select
+from web_client import Browser
+
+from gateway import audit
+from gateway.db import utcnow
+from gateway.models import Message
+from gateway.sightings import Sightings
+from gateway.subscribers import Subscribers
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def desk(engine: Engine, db_url: str) -> Sightings:
+    return make_desk(engine, db_url)
+
+
+def signed_in(console: str, username: str) -> Browser:
+    browser = Browser(console)
+    assert browser.login(username).status == 200
+    return browser
+
+
+def listed(body: str) -> list[str]:
+    """The refs in the table, in order."""
+    return re.findall(r'<tr data-ref="(S\d+)"', body)
+
+
+def test_the_list_is_newest_first_with_plate_and_place_picked_out(
+    console: str, desk: Sightings, engine: Engine
+) -> None:
+    Subscribers(engine).add_list("Docking farms", "DOCKING")
+    Subscribers(engine).join(KEEPER, "DOCKING", name="Tom Wright", method="officer", by="pc")
+    first = file(desk, KEEPER, "Silver Subaru kx19abc heading to Docking")
+    second = file(desk, STRANGER, "lamping near Fring, no plate")
+    body = signed_in(console, "viewer1").get("/sightings/").body
+    assert listed(body) == [second.ref, first.ref]
+    assert '<span class="plate">KX19 ABC</span>' in body
+    assert "<mark>kx19abc</mark> heading to <mark>Docking</mark>" in body
+    assert '<span class="place">Fring</span>' in body
+    rows = {m[1]: m[0] for m in re.finditer(r'<tr data-ref="(S\d+)".*?</tr>', body, re.S)}
+    assert "Tom Wright" in rows[first.ref] and "unknown sender" not in rows[first.ref]
+    assert "unknown sender" in rows[second.ref] and f"{STRANGER[:-3]}***" in rows[second.ref]
+
+
+def test_the_list_filters_by_status_plate_and_date(console: str, desk: Sightings) -> None:
+    subaru = file(desk, KEEPER, "Silver Subaru KX19 ABC at Docking")
+    pickup = file(desk, KEEPER, "blue pickup YR68 XYZ at Bircham")
+    desk.close(pickup.ref, by="pc")
+    browser = signed_in(console, "viewer1")
+    assert listed(browser.get("/sightings/?status=open").body) == [subaru.ref]
+    assert listed(browser.get("/sightings/?status=closed").body) == [pickup.ref]
+    assert listed(browser.get("/sightings/?registration=yr68xyz").body) == [pickup.ref]
+    assert listed(browser.get("/sightings/?registration=KX19").body) == [subaru.ref]
+    today = utcnow().date()  # the console's zone is Europe/London: at most a day apart
+    week = (today - timedelta(days=7)).isoformat()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert len(listed(browser.get(f"/sightings/?from={week}&to={tomorrow}").body)) == 2
+    assert listed(browser.get(f"/sightings/?to={week}").body) == []
+    bad = browser.get("/sightings/?from=yesterday")
+    assert bad.status == 400 and "YYYY-MM-DD" in bad.body
+
+
+def test_the_detail_keeps_the_original_and_shows_what_was_read(
+    console: str, desk: Sightings
+) -> None:
+    text = "Silver Subaru kx19abc  3 men 2 lurchers\nheading north on the B1153 towards Docking"
+    info = file(desk, KEEPER, text)
+    body = signed_in(console, "operator1").get(f"/sightings/{info.ref.lower()}").body
+    assert f'<div class="text original" id="sighting-text">{text}</div>' in body
+    for label, value in (
+        ("Colour", "silver"),
+        ("Make", "Subaru"),
+        ("People", "3"),
+        ("Dogs", "2"),
+        ("Road", "B1153"),
+        ("Direction", "north on the B1153 towards Docking"),
+    ):
+        assert f'<th scope="row">{label}</th><td>{value}</td>' in body
+    assert '<span class="plate">KX19 ABC</span>' in body
+    assert f'<span id="sighting-sender">{KEEPER}</span>' in body
+    assert signed_in(console, "viewer1").get("/sightings/S99999").status == 404
+
+
+def test_a_viewer_sees_a_masked_number_no_buttons_and_cannot_post(
+    console: str, desk: Sightings
+) -> None:
+    info = file(desk, STRANGER, "white transit at Bircham")
+    viewer = signed_in(console, "viewer1")
+    body = viewer.get(f"/sightings/{info.ref}").body
+    assert STRANGER not in body and f'<span id="sighting-sender">{STRANGER[:-3]}***' in body
+    assert "<form" not in body.split("</header>")[1]  # only the sign-out form
+    token = viewer.csrf(f"/sightings/{info.ref}")
+    for action in ("acknowledge", "close", "relay"):
+        reply = viewer.post(f"/sightings/{info.ref}/{action}", {"csrf_token": token})
+        assert reply.status == 403, action
+    assert desk.get(info.ref).status == "open"  # type: ignore[union-attr]
+
+
+def test_an_operator_acknowledges_then_closes_and_both_are_audited(
+    console: str, desk: Sightings, engine: Engine
+) -> None:
+    on_shift(desk, OFFICER, "PC Lake")
+    info = file(desk, KEEPER, "2 dogs running hares behind Church Farm")
+    operator = signed_in(console, "operator1")
+    assert operator.post(f"/sightings/{info.ref}/acknowledge", {}).status == 400  # no token
+    token = operator.csrf(f"/sightings/{info.ref}")
+    reply = operator.post(f"/sightings/{info.ref}/acknowledge", {"csrf_token": token})
+    assert reply.url.endswith(f"/sightings/{info.ref}") and "escalation stopped" in reply.body
+    assert desk.get(info.ref).status == "acknowledged"  # type: ignore[union-attr]
+    assert desk.escalate_due(utcnow() + timedelta(hours=1)) == []
+    assert 'id="acknowledge"' not in reply.body and 'id="close"' in reply.body
+    reply = operator.post(f"/sightings/{info.ref}/close", {"csrf_token": token})
+    assert desk.get(info.ref).status == "closed"  # type: ignore[union-attr]
+    assert 'id="close"' not in reply.body
+    assert re.search(r"acknowledged by operator1</li>\s*<li>[^<]* closed by operator1", reply.body)
+    done = [(e.actor, e.action, e.detail) for e in audit.entries(engine) if "sighting" in e.action]
+    assert done == [
+        ("operator1", "sighting-closed", info.ref),
+        ("operator1", "sighting-acknowledged", info.ref),
+    ]
+
+
+def test_relay_sends_an_alert_that_never_names_the_reporter(
+    console: str, desk: Sightings, engine: Engine
+) -> None:
+    subscribers = Subscribers(engine)
+    subscribers.add_list("Docking farms", "DOCKING")
+    subscribers.join(KEEPER, "DOCKING", name="Tom Wright", method="officer", by="pc")
+    subscribers.join("+447700900503", "DOCKING", method="officer", by="pc")
+    info = file(desk, KEEPER, "Silver Subaru KX19 ABC at Stanhoe pond, Tom here")
+    operator = signed_in(console, "operator1")
+    page = operator.get(f"/sightings/{info.ref}").body
+    offered = re.search(r'<textarea name="text"[^>]*>([^<]*)</textarea>', page)
+    assert offered is not None
+    text = offered.group(1)
+    assert "KX19 ABC" in text and "Tom" not in text and KEEPER not in text
+    token = operator.csrf(f"/sightings/{info.ref}")
+    refused = operator.post(f"/sightings/{info.ref}/relay", {"csrf_token": token, "text": text})
+    assert refused.status == 400 and "choose at least one list" in refused.body
+    reply = operator.post(
+        f"/sightings/{info.ref}/relay", {"csrf_token": token, "text": text, "lists": "DOCKING"}
+    )
+    assert reply.status == 200 and f"{info.ref} relayed as A1001 to 2 people" in reply.body
+    with engine.connect() as conn:
+        sent = conn.execute(select(Message.to, Message.text).where(Message.alert_id.is_not(None)))
+        assert sorted(sent) == sorted((n, text) for n in (KEEPER, "+447700900503"))
+    [entry] = audit.entries(engine, action="sighting-relayed")
+    assert (entry.actor, entry.detail) == ("operator1", f"{info.ref} as A1001 to DOCKING")
+
+
+def test_hostile_text_shows_as_text_on_the_list_and_the_detail(
+    console: str, desk: Sightings
+) -> None:
+    info = file(desk, KEEPER, f"{HOSTILE} KX19 ABC at {HOSTILE_PLACE}")
+    assert info.place == HOSTILE_PLACE
+    browser = signed_in(console, "operator1")
+    for path in ("/sightings/", f"/sightings/{info.ref}"):
+        body = browser.get(path).body
+        assert "<script>alert" not in body and "<img src=x" not in body, path
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in body, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Farm" in body, path
