@@ -9,7 +9,7 @@ crash in the middle queues the rest at the next start and nobody twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +45,7 @@ class AlertInfo:
     created_at: datetime
     send_at: datetime | None
     recipients: int
+    started_at: datetime | None  # set when the fan-out has queued every recipient
 
 
 def _info(row: Any) -> AlertInfo:
@@ -59,7 +60,17 @@ def _info(row: Any) -> AlertInfo:
         row.created_at,
         row.send_at,
         row.recipients,
+        row.started_at,
     )
+
+
+def phase(info: AlertInfo, progress: Mapping[str, int]) -> str:
+    """What the control room calls the alert now. The row stays "sending" for good; it has
+    gone out ("sent") once the fan-out finished and no message still waits for a modem."""
+    waiting = progress.get("queued", 0) + progress.get("sending", 0)
+    if info.status == "sending" and info.started_at is not None and not waiting:
+        return "sent"
+    return info.status
 
 
 class Alerts:
@@ -268,3 +279,20 @@ class Alerts:
         with self.engine.connect() as conn:
             rows = conn.execute(select(Alert).order_by(Alert.id.desc()).limit(limit)).all()
         return [_info(r) for r in rows]
+
+    def recent_with_progress(self, limit: int = 50) -> list[tuple[AlertInfo, dict[str, int]]]:
+        """The newest alerts with their messages by state: two queries however many alerts,
+        where `progress` for each would be one query an alert on every page load."""
+        found = self.recent(limit)
+        counts: dict[int, dict[str, int]] = {a.id: dict.fromkeys(STATES, 0) for a in found}
+        if found:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(Message.alert_id, Message.status, func.count())
+                    .where(Message.alert_id.in_(list(counts)))
+                    .group_by(Message.alert_id, Message.status)
+                ).all()
+            for alert_id, status, n in rows:
+                if alert_id in counts and status in STATES:
+                    counts[alert_id][status] = int(n)
+        return [(a, counts[a.id]) for a in found]

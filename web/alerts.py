@@ -1,16 +1,246 @@
-"""Alerts: compose, list, detail with live progress, cancel."""
+"""Alerts: compose with a live preview and a confirmation, the list, the detail with live
+progress, cancel and resend.
+
+Everything goes through `gateway.alerts.Alerts` and `gateway.alert_preview`, the code the
+CLI uses, so an alert sent here costs and reaches what the preview said.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint
-from flask_login import login_required
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from gateway.alert_preview import AlertPreview, preview_alert
+from gateway.alerts import AlertError, AlertInfo, Alerts, phase
+from gateway.outbox import Outbox
+from gateway.preview import PreviewError
+from gateway.privacy import mask
+from gateway.subscribers import SubscriberError, Subscribers
+from gateway.templates import TemplateError, Templates
+from web.alert_draft import Draft, preview_data
+from web.auth import role_required
+from web.context import config, engine
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+
+ERRORS = (AlertError, SubscriberError, TemplateError, PreviewError)
+LIVE = ("scheduled", "sending")  # phases an operator can still cancel
+SHOWN = 100  # alerts on the list page
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
+
+
+def _alerts() -> Alerts:
+    cfg, eng = config(), engine()
+    return Alerts(eng, Outbox(eng, cfg.outbox, cfg.node), Subscribers(eng, cfg.gateway.country))
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(config().gateway.timezone)
+
+
+def _when(moment: datetime | None, style: str = "%a %d %b %H:%M") -> str:
+    """A naive UTC time from the database on the control room's clock."""
+    return moment.replace(tzinfo=UTC).astimezone(_zone()).strftime(style) if moment else ""
+
+
+def _require(ref: str) -> AlertInfo:
+    found = _alerts().get(ref)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _list_names() -> dict[int, str]:
+    return {x.id: x.name for x in Subscribers(engine()).lists()}
+
+
+def _preview(draft: Draft) -> AlertPreview:
+    cfg, eng = config(), engine()
+    subs = Subscribers(eng, cfg.gateway.country)
+    body = draft.body(Templates(eng))
+    return preview_alert(
+        eng,
+        subs,
+        body,
+        draft.lists,
+        footer=draft.footer,
+        smart=draft.smart,
+        settings=cfg.modems,
+    )
+
+
+def _compose(draft: Draft, *, show_preview: bool = False, error: str = "") -> Any:
+    """The compose form, with the preview the server worked out when asked for it."""
+    templates = Templates(engine())
+    shown = None
+    try:
+        chosen = draft.chosen(templates)
+        if show_preview and not error:
+            shown = preview_data(_preview(draft), _zone())
+    except ERRORS as exc:
+        chosen, error = None, str(exc)
+    page = render_template(
+        "alert_compose.html",
+        draft=draft,
+        lists=Subscribers(engine()).lists(),
+        templates=templates.all(),
+        chosen=chosen,
+        preview=shown,
+        error=error,
+        zone=config().gateway.timezone,
+        earliest=datetime.now(_zone()).strftime(LOCAL_INPUT),
+    )
+    return page, (400 if error else 200)
 
 
 @bp.route("/")
 @login_required
 def index() -> Any:
-    return "placeholder: being built"
+    names = _list_names()
+    rows = [
+        {
+            "info": a,
+            "phase": phase(a, p),
+            "progress": p,
+            "lists": [names.get(i, f"list {i}") for i in a.list_ids],
+            "when": _when(a.send_at or a.created_at),
+        }
+        for a, p in _alerts().recent_with_progress(SHOWN)
+    ]
+    return render_template("alerts.html", rows=rows)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("operator")
+def new() -> Any:
+    """GET: an empty form. POST: "template" re-draws the form with the template's fields,
+    "preview" adds the preview, "confirm" moves on to the confirmation page."""
+    if request.method == "GET":
+        return _compose(Draft())
+    draft = Draft.from_form(request.form)
+    action = request.form.get("action", "")
+    if action != "confirm":
+        return _compose(draft, show_preview=action == "preview")
+    try:
+        send_at = draft.when(config().gateway.timezone)
+        if not draft.lists:
+            raise AlertError("choose at least one list")
+        shown = preview_data(_preview(draft), _zone())
+        if not shown["text"]:
+            raise AlertError("an alert needs a text")
+        if not shown["recipients"]:
+            raise AlertError("nobody on the chosen lists can receive it")
+    except ERRORS as exc:
+        return _compose(draft, error=str(exc))
+    names = {x.keyword: x.name for x in Subscribers(engine()).lists()}
+    return render_template(
+        "alert_confirm.html",
+        draft=draft,
+        preview=shown,
+        lists=[names.get(k, k) for k in draft.lists],
+        send_at=_when(send_at, "%a %d %b %Y %H:%M") if send_at else "",
+    )
+
+
+@bp.route("/preview", methods=["POST"])
+@role_required("operator")
+def preview() -> Any:
+    """The live preview for compose.js: the same numbers as the Preview button. A draft
+    not yet complete (a field still empty) is the normal state while typing, so it is
+    answered with 200 and the reason in `error`, not as a failed request."""
+    try:
+        return jsonify(preview_data(_preview(Draft.from_form(request.form)), _zone()))
+    except ERRORS as exc:
+        return jsonify(error=str(exc))
+
+
+@bp.route("/send", methods=["POST"])
+@role_required("operator")
+def send() -> Any:
+    """Create the alert as confirmed; Alerts.create records it in the audit log."""
+    draft = Draft.from_form(request.form)
+    try:
+        made = _alerts().create(
+            draft.body(Templates(engine())),
+            draft.lists,
+            by=current_user.username,
+            send_at=draft.when(config().gateway.timezone),
+            footer=draft.footer,
+            smart=draft.smart,
+        )
+    except ERRORS as exc:
+        return _compose(draft, error=str(exc))
+    if made.status == "scheduled":
+        flash(f"{made.ref} scheduled for {_when(made.send_at)}.")
+    else:
+        flash(f"{made.ref} is going to {made.recipients:,} recipients.")
+    return redirect(url_for(".detail", ref=made.ref))
+
+
+def _progress(info: AlertInfo) -> dict[str, Any]:
+    counts = _alerts().progress(info.ref)
+    done = sum(counts[s] for s in ("sent", "delivered", "failed", "cancelled"))
+    return {
+        "ref": info.ref,
+        "status": phase(info, counts),
+        "recipients": info.recipients,
+        "done": done,
+        **counts,
+    }
+
+
+@bp.route("/<ref>")
+@login_required
+def detail(ref: str) -> Any:
+    info = _require(ref)
+    names = _list_names()
+    progress = _progress(info)
+    return render_template(
+        "alert_detail.html",
+        a=info,
+        progress=progress,
+        lists=[names.get(i, f"list {i}") for i in info.list_ids],
+        when=_when,
+        replies=[
+            (s if current_user.can("operator") else mask(s), text, _when(at))
+            for s, text, at in _alerts().replies(info.ref)
+        ],
+        live=progress["status"] in LIVE,
+    )
+
+
+@bp.route("/<ref>/progress")
+@login_required
+def progress(ref: str) -> Any:
+    return jsonify(_progress(_require(ref)))
+
+
+@bp.route("/<ref>/cancel", methods=["POST"])
+@role_required("operator")
+def cancel(ref: str) -> Any:
+    """Stop what no modem has taken yet; Alerts.cancel records it in the audit log."""
+    info = _require(ref)
+    status = _progress(info)["status"]
+    if status not in LIVE:
+        flash(f"{info.ref} is {status}: nothing left to cancel.")
+    else:
+        stopped = _alerts().cancel(info.ref, by=current_user.username)
+        flash(f"{info.ref} cancelled: {stopped:,} message(s) not sent.")
+    return redirect(url_for(".detail", ref=info.ref))
+
+
+@bp.route("/<ref>/resend", methods=["POST"])
+@role_required("operator")
+def resend(ref: str) -> Any:
+    """Queue again only the failed; Alerts.resend_failed records it in the audit log."""
+    info = _require(ref)
+    if info.status == "cancelled":
+        flash(f"{info.ref} was cancelled: nothing is sent again.")
+    else:
+        count = _alerts().resend_failed(info.ref, by=current_user.username)
+        flash(f"{info.ref}: {count:,} failed message(s) queued again.")
+    return redirect(url_for(".detail", ref=info.ref))
