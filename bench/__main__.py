@@ -28,6 +28,9 @@ BENCHMARKS = {
     "pool": "bench.pool",
     "subscriber_import": "bench.subscriber_import",
     "fanout": "bench.fanout",
+    "idle": "bench.idle",
+    "scale_out": "bench.scale_out",
+    "console": "bench.console",
 }
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from gateway import migrate
 from gateway.db import make_engine
 
-# Fixtures: `console` (web_client), `pg_server` (pg).
-pytest_plugins = ["web_client", "pg"]
+# Fixtures: `console` (web_client), `live_system` and `browser_page` (browser), `pg_server` (pg).
+pytest_plugins = ["web_client", "browser", "pg"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
