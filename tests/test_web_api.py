@@ -219,7 +219,7 @@ def test_status_has_the_shape_of_smsgw_status_json(
 ) -> None:
     modem_status.record(engine, "dongle1", "pi1", state="ready", rssi=20)
     status, body, _ = call(console, "GET", "/api/v1/status", tokens["viewer"])
-    assert status == 200 and set(body) == {"messages", "modems", "alerts"}
+    assert status == 200 and set(body) == {"messages", "modems", "on_duty", "alerts"}
     assert set(body["messages"]) == set(STATES)
     [modem] = body["modems"]
     assert (modem["name"], modem["state"], modem["bars"]) == ("dongle1", "ready", 4)
