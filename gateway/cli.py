@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from gateway import config as config_mod
 from gateway import logsetup
-from gateway.commands import accounts, alerting, field, messaging, people, system
+from gateway.commands import accounts, alerting, field, maintenance, messaging, people, system
 from gateway.commands.common import UsageError, fail
 
 log = logging.getLogger("smsgw")
@@ -190,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = db.add_parser("upgrade", help="apply migrations")
     p.set_defaults(handler=system.db_upgrade)
     _add_config(p)
+
+    p = cmd("doctor", maintenance.doctor, "check config, database, modems, disk and clock")
+    _add_config(p)
+    p.add_argument("--json", action="store_true")
+    p = cmd("backup", maintenance.backup, "a consistent copy of the SQLite database, live")
+    _add_config(p)
+    p.add_argument("file")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     return parser
 
 
