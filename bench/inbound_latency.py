@@ -13,6 +13,7 @@ import logging
 import queue
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -70,7 +71,7 @@ def measure(workdir: Path, n: int = TEXTS) -> list[float]:
             text = f"Sighting {i:02d}: blue Hilux KX19 ABC at Docking"
             started = time.perf_counter()
             emulator.inject(drama_number(300 + i), text)
-            latencies.append(_await(inbox, text) - started)
+            latencies.append(await_text(inbox, text.__eq__, repr(text)) - started)
             time.sleep(SPACING)
         with daemon.engine.connect() as conn:
             stored = conn.scalar(select(func.count()).select_from(InboundMessage))
@@ -83,14 +84,20 @@ def measure(workdir: Path, n: int = TEXTS) -> list[float]:
     return latencies
 
 
-def _await(inbox: queue.Queue[tuple[float, str]], text: str) -> float:
-    deadline = time.monotonic() + TIMEOUT
+def await_text(
+    arrivals: queue.Queue[tuple[float, str]],
+    matches: Callable[[str], object],
+    what: str,
+    timeout: float = TIMEOUT,
+) -> float:
+    """When the first (time, text) whose text matches arrived; others are skipped."""
+    deadline = time.monotonic() + timeout
     while True:
         try:
-            at, got = inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+            at, got = arrivals.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
-            raise BenchError(f"{text!r} did not reach the handler within {TIMEOUT} s") from None
-        if got == text:
+            raise BenchError(f"{what} did not arrive within {timeout} s") from None
+        if matches(got):
             return at
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import statistics
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.inbound_latency import percentile
-from bench.procs import BenchError, drama_number, wait_for
+from bench.inbound_latency import await_text, percentile
+from bench.procs import drama_number, wait_for
 from bench.report import Row
 from gateway import config as config_mod
 from gateway import migrate
@@ -32,7 +33,6 @@ from hardware.emulator.outbound import SubmittedPart
 TEXTS = 20
 SEND_LATENCY = 3.0  # seconds a real modem spends on one AT+CMGS
 SPACING = SEND_LATENCY + 0.5  # the thanks goes after the forward: let it clear
-TIMEOUT = 10.0
 TARGET = 1.0  # seconds, median and p95
 OFFICER = "+447700900601"
 DESK = "+447700900699"
@@ -86,24 +86,15 @@ def measure(workdir: Path, n: int = TEXTS) -> list[float]:
             text = f"Silver Subaru {plate} 2 men with lurchers heading to Docking ({i})"
             started = time.perf_counter()
             emulator.inject(drama_number(300 + i), text)
-            latencies.append(_await(forwards, f"({i})") - started)
+            marker = f"({i})"
+            found = re.compile(re.escape(marker)).search
+            latencies.append(await_text(forwards, found, marker, SEND_LATENCY + 5) - started)
             time.sleep(SPACING)
     finally:
         daemon.stop()
         daemon.engine.dispose()
         emulator.stop()
     return latencies
-
-
-def _await(forwards: queue.Queue[tuple[float, str]], marker: str) -> float:
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        try:
-            at, text = forwards.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise BenchError(f"no forward of {marker} within {TIMEOUT} s") from None
-        if marker in text:
-            return at
 
 
 def run(workdir: Path) -> list[Row]:

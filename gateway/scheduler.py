@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -84,39 +85,26 @@ class Scheduler:
         global _alerts
         _alerts = self.alerts
         self._aps.start(paused=True)  # until this gateway leads
-        self._aps.add_job(
-            self.sweep, "interval", seconds=SWEEP_SECONDS, id="sweep", jobstore="memory"
-        )
+        self._every(SWEEP_SECONDS, self.sweep, "sweep")
         if self.sightings is not None:
             # The escalation state lives in each sighting's row, so a restart loses nothing.
-            self._aps.add_job(
-                self.escalate,
-                "interval",
-                seconds=ESCALATION_CHECK,
-                id="escalate",
-                jobstore="memory",
-            )
+            self._every(ESCALATION_CHECK, self.escalate, "escalate")
         if self.notices is not None:
             # Which notices went out is kept in `rota_notices`, so a restart sends none twice.
-            self._aps.add_job(
-                self.send_notices,
-                "interval",
-                seconds=NOTICE_CHECK,
-                id="rota-notices",
-                jobstore="memory",
-                next_run_time=datetime.now(UTC),
-            )
+            self._every(NOTICE_CHECK, self.send_notices, "rota-notices", at_once=True)
         if self.outbox is not None:
             # Messages a dead gateway left `sending` go back to the queue after their lease.
-            self._aps.add_job(
-                self.outbox.requeue_expired,
-                "interval",
-                seconds=max(1.0, min(SWEEP_SECONDS, self.outbox.config.lease / 2)),
-                id="leases",
-                jobstore="memory",
-            )
+            lease_check = max(1.0, min(SWEEP_SECONDS, self.outbox.config.lease / 2))
+            self._every(lease_check, self.outbox.requeue_expired, "leases")
         self.campaign()
         self._campaign.start()
+
+    def _every(
+        self, seconds: float, job: Callable[[], object], name: str, *, at_once: bool = False
+    ) -> None:
+        """A job of this process's own making: kept in memory, made again at each start."""
+        first = {"next_run_time": datetime.now(UTC)} if at_once else {}
+        self._aps.add_job(job, "interval", seconds=seconds, id=name, jobstore="memory", **first)
 
     def stop(self) -> None:
         self._stopping.set()

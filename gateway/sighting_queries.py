@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 
 from gateway import audit
 from gateway.db import utcnow
 from gateway.models import AuditEntry, Operator, Sighting, SightingVehicle
-from gateway.sightings import LEVELS
+from gateway.privacy import mask
+from gateway.sightings import LEVELS, SightingInfo
 
 # What the audit log records about a sighting; each entry's detail starts with its ref.
 HANDLING_ACTIONS = ("sighting-acknowledged", "sighting-closed", "sighting-relayed")
@@ -94,3 +96,20 @@ def hot_vehicles(
             .limit(limit)
         ).all()
     return [HotVehicle(r[0], int(r[1]), int(r[2]), r[3]) for r in rows]
+
+
+def as_json(s: SightingInfo, *, whole_numbers: bool = True) -> dict[str, Any]:
+    """One sighting as `smsgw sightings --json` and the API give it (INTERFACE.md)."""
+    return {
+        "ref": s.ref,
+        "from": s.sender if whole_numbers else mask(s.sender),
+        "name": s.sender_name,
+        "known_sender": s.known_sender,
+        "text": s.text,
+        "registrations": list(s.registrations),
+        "place": s.place,
+        "status": s.status,
+        "hot": s.hot,
+        "received_at": s.created_at.isoformat() + "Z",
+        "parsed": s.parsed,
+    }

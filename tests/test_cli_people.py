@@ -175,8 +175,18 @@ def test_rota_gaps_and_sightings_from_the_command_line(tmp_path: Path, db_url: s
     assert len(empty) == 1 and empty[0]["hours"] == 48.0  # nobody on duty at all
     added = smsgw("rota", "add-operator", "PC Smith", "--phone", "07700 900601", "--config", cfg)
     assert added.returncode == 0, added.stderr
-    shift = smsgw("rota", "add-shift", "--phone", "07700900601", "--start", "2000-01-01T00:00",
-                  "--end", "2099-01-01T00:00", "--config", cfg)
+    shift = smsgw(
+        "rota",
+        "add-shift",
+        "--phone",
+        "07700900601",
+        "--start",
+        "2000-01-01T00:00",
+        "--end",
+        "2099-01-01T00:00",
+        "--config",
+        cfg,
+    )
     assert shift.returncode == 0, shift.stderr
     assert json.loads(smsgw("rota", "gaps", "--json", "--config", cfg).stdout) == []
     assert json.loads(smsgw("sightings", "--json", "--config", cfg).stdout) == []

@@ -6,17 +6,11 @@ import re
 
 import pytest
 from sqlalchemy import Engine
-from web_client import PASSWORD, Browser
+from web_client import Browser, signed_in
 
 from gateway import audit, users
 
 NEW_PASSWORD = "another long passphrase"
-
-
-def signed_in(base: str, username: str, password: str = PASSWORD) -> Browser:
-    browser = Browser(base)
-    assert browser.login(username, password).status == 200
-    return browser
 
 
 def user_id(engine: Engine, username: str) -> int:

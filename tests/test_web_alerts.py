@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from drama import mobile
 from sqlalchemy import Engine, func, select
-from web_client import Browser, Reply
+from web_client import Browser, Reply, signed_in
 
 from gateway import audit
 from gateway.alerts import AlertInfo, Alerts
@@ -89,12 +89,6 @@ def subs(engine: Engine) -> Subscribers:
 @pytest.fixture
 def alerts(engine: Engine, subs: Subscribers) -> Alerts:
     return Alerts(engine, Outbox(engine, OutboxConfig(), "test"), subs)
-
-
-def signed_in(console: str, username: str = "operator1") -> Browser:
-    browser = Browser(console)
-    assert browser.login(username).status == 200
-    return browser
 
 
 def compose(browser: Browser, action: str, **values: str) -> Reply:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sighting_filing import HOSTILE_PLACE, KEEPER, OFFICER, STRANGER, file, make_desk, on_shift
 from sqlalchemy import Engine
-from web_client import Browser
+from web_client import signed_in
 
 from gateway import audit, modem_status
 from gateway.db import utcnow
@@ -28,12 +28,6 @@ def section(body: str, element_id: str) -> str:
     found = re.search(rf'<(\w+)[^>]* id="{element_id}".*?</\1>', body, re.S)
     assert found, f"no #{element_id}"
     return found.group(0)
-
-
-def signed_in(console: str, username: str) -> Browser:
-    browser = Browser(console)
-    assert browser.login(username).status == 200
-    return browser
 
 
 def test_open_sightings_show_newest_first_with_links(console: str, desk: Sightings) -> None:

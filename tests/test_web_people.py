@@ -16,7 +16,7 @@ import zxingcpp
 from drama import mobile
 from sqlalchemy import Engine, select
 from test_badge import decode
-from web_client import Browser, Reply
+from web_client import Browser, Reply, signed_in
 
 from gateway import audit, config, csv_io
 from gateway.badge import sms_uri
@@ -49,12 +49,6 @@ def badge_console(console: str, engine: Engine, db_url: str) -> Iterator[str]:
     server.start()
     yield server.url
     server.stop()
-
-
-def signed_in(base: str, username: str) -> Browser:
-    browser = Browser(base)
-    assert browser.login(username).status == 200
-    return browser
 
 
 def subscriber_id(engine: Engine, phone: str) -> int:

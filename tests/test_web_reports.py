@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sighting_filing import HOSTILE_PLACE, KEEPER, STRANGER, file, make_desk
 from sqlalchemy import Engine
-from web_client import Browser
+from web_client import signed_in
 
 from gateway import audit, reports
 from gateway.alerts import Alerts
@@ -27,12 +27,6 @@ LONDON = ZoneInfo("Europe/London")
 @pytest.fixture
 def desk(engine: Engine, db_url: str) -> Sightings:
     return make_desk(engine, db_url)
-
-
-def signed_in(console: str, username: str) -> Browser:
-    browser = Browser(console)
-    assert browser.login(username).status == 200
-    return browser
 
 
 def today() -> date:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sighting_filing import HOSTILE_PLACE, KEEPER, OFFICER, STRANGER, file, make_desk, on_shift
 from sqlalchemy import Engine, select
-from web_client import Browser
+from web_client import signed_in
 
 from gateway import audit
 from gateway.db import utcnow
@@ -22,12 +22,6 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 @pytest.fixture
 def desk(engine: Engine, db_url: str) -> Sightings:
     return make_desk(engine, db_url)
-
-
-def signed_in(console: str, username: str) -> Browser:
-    browser = Browser(console)
-    assert browser.login(username).status == 200
-    return browser
 
 
 def listed(body: str) -> list[str]:

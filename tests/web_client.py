@@ -63,6 +63,13 @@ class Browser:
         )
 
 
+def signed_in(base: str, username: str = "operator1", password: str = PASSWORD) -> Browser:
+    """A browser logged in as `username` (one of the `console` fixture's users)."""
+    browser = Browser(base)
+    assert browser.login(username, password).status == 200
+    return browser
+
+
 @pytest.fixture
 def console(engine: Engine, db_url: str) -> Iterator[str]:
     cfg = config.from_dict({"database": {"url": db_url}})

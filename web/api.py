@@ -26,9 +26,9 @@ from gateway.db import utcnow
 from gateway.outbox import Outbox
 from gateway.phone import InvalidNumber, normalise
 from gateway.preview import PreviewError
-from gateway.privacy import mask
 from gateway.rota import Rota
-from gateway.sightings import STATUSES, SightingInfo, Sightings
+from gateway.sighting_queries import as_json
+from gateway.sightings import STATUSES, Sightings
 from gateway.status import status_report
 from gateway.subscribers import SubscriberError, Subscribers
 from gateway.templates import TemplateError, Templates
@@ -221,22 +221,6 @@ def alert(account: users.Account, ref: str) -> Any:
     return jsonify(_alert_json(found, alerts))
 
 
-def _sighting_json(s: SightingInfo, whole_numbers: bool) -> dict[str, Any]:
-    return {
-        "ref": s.ref,
-        "from": s.sender if whole_numbers else mask(s.sender),
-        "name": s.sender_name,
-        "known_sender": s.known_sender,
-        "text": s.text,
-        "registrations": list(s.registrations),
-        "place": s.place,
-        "status": s.status,
-        "hot": s.hot,
-        "received_at": _iso(s.created_at),
-        "parsed": s.parsed,
-    }
-
-
 @bp.route("/sightings")
 @token_required("viewer")
 def sightings(account: users.Account) -> Any:
@@ -263,7 +247,7 @@ def sightings(account: users.Account) -> Any:
         limit=int(limit),
     )
     whole = account.can("operator")  # viewers see numbers masked, as in the console
-    return jsonify(sightings=[_sighting_json(s, whole) for s in found], count=len(found))
+    return jsonify(sightings=[as_json(s, whole_numbers=whole) for s in found], count=len(found))
 
 
 def _number(phone: str) -> str:

@@ -11,6 +11,7 @@ from gateway.commands.common import fail, load_config, open_db, print_json
 from gateway.outbox import Outbox
 from gateway.phone import InvalidNumber, normalise
 from gateway.rota import Rota, RotaError
+from gateway.sighting_queries import as_json
 from gateway.sightings import Sightings
 
 
@@ -25,24 +26,7 @@ def sightings(args: argparse.Namespace) -> int:
     )
     rows = desk.recent(max(1, args.limit))
     if args.json:
-        print_json(
-            [
-                {
-                    "ref": s.ref,
-                    "from": s.sender,
-                    "name": s.sender_name,
-                    "known_sender": s.known_sender,
-                    "text": s.text,
-                    "registrations": list(s.registrations),
-                    "place": s.place,
-                    "status": s.status,
-                    "hot": s.hot,
-                    "received_at": s.created_at.isoformat() + "Z",
-                    "parsed": s.parsed,
-                }
-                for s in rows
-            ]
-        )
+        print_json([as_json(s) for s in rows])
         return 0
     for s in rows:
         flags = " HOT" if s.hot else ""
