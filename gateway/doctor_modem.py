@@ -20,9 +20,9 @@ from gateway.config import Config, ModemConfig
 from gateway.db import utcnow
 from gateway.doctor_check import Check, fail, ok
 from gateway.doctor_reading import CHECK_DAEMON, Reading, judge
+from gateway.drivers import ask, prober
 from hardware.at.commands import Timeouts
-from hardware.errors import ModemError, ModemNotReady, PortLost
-from hardware.modem import Modem
+from hardware.errors import ModemError, PortLost
 
 # Seconds. A healthy modem answers at once; these only bound how long a sick one holds
 # doctor up. A modem just powered on may need a minute to register: doctor says so.
@@ -77,51 +77,27 @@ def checks(config: Config, settings: ModemConfig, engine: Engine | None) -> list
 
 def probe(settings: ModemConfig) -> Reading:
     """Open the port and ask, as `smsgw modem probe` does; the port is closed again."""
-    modem = _modem(settings)
-    state, problem = "ready", ""
-    try:
-        try:
-            modem.open()
-        except ModemNotReady as exc:  # the modem still answers what it is and why
-            state, problem = exc.state, str(exc)
-        ident = modem.identity()
-        net = modem.network()
-    finally:
-        modem.close()
+    modem = prober(
+        settings.driver,
+        settings.port,
+        name=f"{settings.name}-doctor",
+        baudrate=settings.baudrate,
+        pin=settings.pin,
+        registration_timeout=REGISTRATION_WAIT,
+        timeouts=TIMEOUTS,
+    )
+    got = ask(modem)
+    ident, net = got.identity, got.network
     what = " ".join(x for x in (ident.manufacturer, ident.model) if x) or "a modem"
     imei = f", IMEI {ident.imei}" if ident.imei else ""
     return Reading(
         f"{what} on {settings.port}{imei}",
-        state,
-        problem,
+        got.state,
+        got.problem,
         net.sim,
         net.registration,
         net.operator,
         net.rssi,
-    )
-
-
-def _modem(settings: ModemConfig) -> Modem:
-    name = f"{settings.name}-doctor"
-    if settings.driver == "gammu":
-        from hardware.gammu import GammuModem
-
-        return GammuModem(
-            name,
-            settings.port,
-            pin=settings.pin,
-            baudrate=settings.baudrate,
-            registration_timeout=REGISTRATION_WAIT,
-        )
-    from hardware.at.modem import AtModem
-
-    return AtModem(
-        name,
-        settings.port,
-        baudrate=settings.baudrate,
-        pin=settings.pin,
-        timeouts=TIMEOUTS,
-        registration_timeout=REGISTRATION_WAIT,
     )
 
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gateway.config import ConfigError, ModemConfig
-from hardware.modem import Modem
+from hardware.errors import ModemNotReady
+from hardware.modem import Identity, Modem, NetworkState
 
 if TYPE_CHECKING:
+    from hardware.at.commands import Timeouts
     from hardware.emulator import Emulator
 
 
@@ -67,3 +69,55 @@ def build(settings: ModemConfig) -> BuiltModem:
         )
         return BuiltModem(modem, probe=probe)
     raise ConfigError(f"modem {settings.name!r}: unknown driver {settings.driver!r}")
+
+
+def prober(
+    driver: str,
+    port: str,
+    *,
+    name: str,
+    baudrate: int,
+    pin: str,
+    registration_timeout: float,
+    timeouts: Timeouts | None = None,
+) -> Modem:
+    """A driver to question a modem once (`modem probe`, `doctor`), not to run it."""
+    if driver == "gammu":
+        from hardware.gammu import GammuModem
+
+        return GammuModem(
+            name, port, pin=pin, baudrate=baudrate, registration_timeout=registration_timeout
+        )
+    from hardware.at.modem import AtModem
+
+    extra = {"timeouts": timeouts} if timeouts is not None else {}
+    return AtModem(
+        name,
+        port,
+        baudrate=baudrate,
+        pin=pin,
+        registration_timeout=registration_timeout,
+        **extra,
+    )
+
+
+@dataclass(frozen=True)
+class Answers:
+    state: str  # "ready", or why not (a ModemNotReady's state)
+    problem: str
+    identity: Identity
+    network: NetworkState
+
+
+def ask(modem: Modem) -> Answers:
+    """Open, ask what the modem is and how its network stands, close. A modem that is not
+    ready (no SIM, a PIN wanted) still answers both; ModemError is left to the caller."""
+    state, problem = "ready", ""
+    try:
+        try:
+            modem.open()
+        except ModemNotReady as exc:
+            state, problem = exc.state, str(exc)
+        return Answers(state, problem, modem.identity(), modem.network())
+    finally:
+        modem.close()

@@ -15,8 +15,8 @@ from gateway.commands.common import fail, load_config, print_json
 from gateway.config import Config, ConfigError
 from gateway.daemon import Daemon
 from gateway.db import make_engine
-from hardware.errors import ModemError, ModemNotReady
-from hardware.modem import Modem
+from gateway.drivers import ask, prober
+from hardware.errors import ModemError
 
 PROBE_WAIT = 10.0  # seconds to wait for network registration while probing
 
@@ -110,39 +110,19 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 
 def probe(args: argparse.Namespace) -> int:
-    modem: Modem
-    if args.driver == "gammu":
-        from hardware.gammu import GammuModem
-
-        modem = GammuModem(
-            "probe",
-            args.port,
-            pin=args.pin,
-            baudrate=args.baudrate,
-            registration_timeout=PROBE_WAIT,
-        )
-    else:
-        from hardware.at.modem import AtModem
-
-        modem = AtModem(
-            "probe",
-            args.port,
-            baudrate=args.baudrate,
-            pin=args.pin,
-            registration_timeout=PROBE_WAIT,
-        )
-    state, problem = "ready", ""
+    modem = prober(
+        args.driver,
+        args.port,
+        name="probe",
+        baudrate=args.baudrate,
+        pin=args.pin,
+        registration_timeout=PROBE_WAIT,
+    )
     try:
-        try:
-            modem.open()
-        except ModemNotReady as exc:
-            state, problem = exc.state, str(exc)
-        ident = modem.identity()
-        net = modem.network()
+        got = ask(modem)
     except ModemError as exc:
         return fail(f"{args.port}: {exc}")
-    finally:
-        modem.close()
+    state, problem, ident, net = got.state, got.problem, got.identity, got.network
     info = {
         "port": args.port,
         "state": state,
