@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, literal_column, select, update
 
 from gateway.db import utcnow
 from gateway.models import Message, ModemStatus
@@ -104,14 +104,13 @@ def record(engine: Engine, name: str, node: str, **values: object) -> None:
 
 def all_modems(engine: Engine) -> list[ModemView]:
     midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    modem = func.coalesce(Message.modem, literal_column("''"))  # one expression, no binds
     with engine.connect() as conn:
         sent = dict(
             conn.execute(
                 # Grouped by an expression, so SQLite walks ix_messages_sent over today's
                 # rows instead of the whole table in modem order.
-                select(func.coalesce(Message.modem, ""), func.count())
-                .where(Message.sent_at >= midnight)
-                .group_by(func.coalesce(Message.modem, ""))
+                select(modem, func.count()).where(Message.sent_at >= midnight).group_by(modem)
             ).all()
         )
         rows = conn.execute(select(ModemStatus).order_by(ModemStatus.name)).all()
