@@ -68,20 +68,29 @@ def write_config(directory: Path) -> Path:
     return path
 
 
+def text_in(inject: Path, name: str, sender: str, text: str) -> None:
+    """An SMS for the emulated modem to receive (written whole, then renamed into view)."""
+    tmp = inject / f".{name}.tmp"
+    tmp.write_text(json.dumps({"from": sender, "text": text}))
+    tmp.rename(inject / f"{name}.json")
+
+
 def simulate_gamekeepers(inject: Path, stop: threading.Event, every: float = 30.0) -> None:
     rng = random.Random()
     n = 0
     while not stop.wait(rng.uniform(every / 2, every * 1.5)):
         n += 1
         text = rng.choice(SIGHTINGS)
-        tmp = inject / f".sighting-{n}.tmp"
-        tmp.write_text(json.dumps({"from": rng.choice(GAMEKEEPERS), "text": text}))
-        tmp.rename(inject / f"sighting-{n}.json")
+        text_in(inject, f"sighting-{n}", rng.choice(GAMEKEEPERS), text)
         log.info("simulated gamekeeper texted: %s", text)
 
 
 DEMO_USERS = (("admin", "admin"), ("operator", "operator"), ("viewer", "viewer"))
 DEMO_PASSWORD = "smsgw-demo"
+DEMO_ALERT = (
+    "Suspect vehicle: silver Subaru KX19 ABC seen near Docking. Do not approach; "
+    "call 999 with what you see."
+)
 
 
 DEMO_LISTS = (
@@ -157,6 +166,10 @@ def run_demo(directory: str, port: int, duration: float = 0.0) -> int:
         ],
         "bulk",
     )
+    # Something on every page from the start: an alert going out, two sightings in.
+    daemon.alerts.create(DEMO_ALERT, ["DOCKING"], by="admin")
+    for n, (sender, text) in enumerate(zip(GAMEKEEPERS, SIGHTINGS[:2], strict=False)):
+        text_in(root / "inject", f"first-{n}", sender, text)
     sim = threading.Thread(target=simulate_gamekeepers, args=(root / "inject", stop), daemon=True)
     sim.start()
     print(f"smsgw demo running in {root.resolve()} (config {root / 'config.toml'})", flush=True)

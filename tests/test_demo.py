@@ -67,6 +67,8 @@ def test_the_demo_runs_the_whole_system(tmp_path: Path) -> None:
             ).stdout
         )
         assert [(m["name"], m["state"]) for m in status["modems"]] == [("emulated1", "ready")]
+        assert [a["ref"] for a in status["alerts"]] == ["A1001"]  # something on every page
+        assert status["on_duty"]["primary"]["name"] == "PC Demo Day"
     finally:
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(timeout=30) == 0
