@@ -15,12 +15,11 @@ from __future__ import annotations
 import logging
 import queue
 import re
-import statistics
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.inbound_latency import await_text, percentile
+from bench.inbound_latency import await_text, latency_rows
 from bench.procs import drama_number, wait_for
 from bench.report import Row
 from gateway import config as config_mod
@@ -100,28 +99,6 @@ def measure(workdir: Path, n: int = TEXTS) -> list[float]:
 def run(workdir: Path) -> list[Row]:
     logging.getLogger("gateway").setLevel(logging.WARNING)
     latencies = measure(workdir)
-    median = statistics.median(latencies)
-    p95 = percentile(latencies, 95)
     name = f"sighting forward ({len(latencies)} texts, inject to AT+CMGS of the forward)"
-    return [
-        Row(
-            "sighting.median",
-            f"{name}, median",
-            median,
-            "s",
-            note=(
-                f"min {min(latencies):.3f} s, max {max(latencies):.3f} s;"
-                f" then {SEND_LATENCY:.0f} s of radio per send"
-            ),
-            target=f"median < {TARGET} s",
-            ok=median < TARGET,
-        ),
-        Row(
-            "sighting.p95",
-            f"{name}, p95",
-            p95,
-            "s",
-            target=f"p95 < {TARGET} s",
-            ok=p95 < TARGET,
-        ),
-    ]
+    radio = f"then {SEND_LATENCY:.0f} s of radio per send"
+    return latency_rows("sighting", name, latencies, radio, TARGET, TARGET)
