@@ -37,5 +37,8 @@ class ConsoleServer:
         # itself. Closing from this thread raced the loop: a worker ending a request after
         # close() wrote to the closed trigger (EBADF) and left its channel in the loop.
         self._server.task_dispatcher.shutdown()
-        self._server.trigger.pull_trigger(lambda: close_all(self._server._map))
+        try:
+            self._server.trigger.pull_trigger(lambda: close_all(self._server._map))
+        except OSError:  # the trigger is closed already: the loop is gone, close what is left
+            close_all(self._server._map)
         self._thread.join(timeout=5)
