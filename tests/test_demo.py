@@ -8,6 +8,7 @@ import signal
 import subprocess
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from procs import SMSGW, wait_for
@@ -39,33 +40,22 @@ def test_the_demo_runs_the_whole_system(tmp_path: Path) -> None:
             json.dumps({"from": "+447700900777", "text": "test sighting at Docking"})
         )
 
-        def inbox_has_it() -> bool:
+        def answer(command: str) -> Any:
             out = subprocess.run(
-                [*SMSGW, "inbox", "--config", str(config), "--json"],
+                [*SMSGW, command, "--config", str(config), "--json"],
                 capture_output=True,
                 text=True,
                 timeout=30,
             ).stdout
-            return any(r["text"] == "test sighting at Docking" for r in json.loads(out or "[]"))
+            return json.loads(out or "null")
+
+        def inbox_has_it() -> bool:
+            return any(r["text"] == "test sighting at Docking" for r in answer("inbox") or [])
 
         wait_for(inbox_has_it, 20, "the injected text in the inbox")
-        filed = json.loads(
-            subprocess.run(
-                [*SMSGW, "sightings", "--config", str(config), "--json"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-            ).stdout
-        )
+        filed = answer("sightings")
         assert any(s["text"] == "test sighting at Docking" for s in filed)
-        status = json.loads(
-            subprocess.run(
-                [*SMSGW, "status", "--config", str(config), "--json"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-            ).stdout
-        )
+        status = answer("status")
         assert [(m["name"], m["state"]) for m in status["modems"]] == [("emulated1", "ready")]
         assert [a["ref"] for a in status["alerts"]] == ["A1001"]  # something on every page
         assert status["on_duty"]["primary"]["name"] == "PC Demo Day"
