@@ -17,7 +17,7 @@ $(BIN)/python:
 # Installed only when missing.
 $(APT_STAMP): | $(BIN)/python
 	@missing=""; \
-	for p in gammu gammu-smsd libgammu-dev pkg-config chromium postgresql systemd; do \
+	for p in gammu gammu-smsd libgammu-dev pkg-config chromium postgresql systemd fuse3 libfuse3-3; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \

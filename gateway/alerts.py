@@ -88,12 +88,18 @@ class Alerts:
         send_at: datetime | None = None,
         footer: str = "",
         smart: bool = True,
+        source: str | None = None,
     ) -> AlertInfo:
         """Record an alert and, unless it is for later, queue it to every recipient now.
 
         The text is what the preview showed: smart-encoded (unless `smart` is off) with
-        the footer on its own line.
+        the footer on its own line. With a `source` (the text that asked for it), an alert
+        already made from that source is returned instead of a second one.
         """
+        if source is not None:
+            made = self._from_source(source)
+            if made is not None:
+                return made
         if len(text) + len(footer) > MAX_TEXT:
             raise AlertError(f"an alert is at most {MAX_TEXT} characters")
         text = preview(text, footer=footer, smart=smart).text if text.strip() else ""
@@ -117,6 +123,7 @@ class Alerts:
                     "created_by": by,
                     "created_at": now,
                     "send_at": send_at if later else None,
+                    "source": source,
                 },
             ).scalar_one()
             ref = f"A{1000 + alert_id}"
@@ -132,6 +139,15 @@ class Alerts:
         found = self.get(ref)
         assert found is not None
         return found
+
+    def _from_source(self, source: str) -> AlertInfo | None:
+        with self.engine.connect() as conn:
+            ref = conn.scalar(select(Alert.ref).where(Alert.source == source))
+        if ref is None:
+            return None
+        log.info("alert %s was already made from %s", ref, source)
+        self.resume()  # a crash may have cut its fan-out short
+        return self.get(ref)
 
     def fan_out(self, alert_id: int) -> int:
         """Queue the alert to each recipient not yet queued; returns how many were added."""

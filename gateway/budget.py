@@ -3,6 +3,8 @@
 UK networks bar a SIM that texts more than about 300 distinct numbers in 24 hours,
 until someone rings the service desk. The budget is kept in memory, rolled over a
 24-hour window, and seeded from the database at start so a restart does not forget.
+A small reserve of both limits is kept for duty traffic (a sighting's forward to the
+officer on duty): a broadcast that spends a SIM's day must not silence the officers.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 DAY = 24 * 3600.0
+DUTY_RESERVE = 10  # messages and new numbers a day only duty traffic may use
 
 
 @dataclass(frozen=True)
@@ -23,11 +26,17 @@ class Remaining:
 
 class Budget:
     def __init__(
-        self, per_day: int, recipients_per_day: int, clock: Callable[[], float] = time.time
+        self,
+        per_day: int,
+        recipients_per_day: int,
+        clock: Callable[[], float] = time.time,
+        *,
+        reserve: int = 0,
     ) -> None:
         self.per_day = per_day
         self.recipients_per_day = recipients_per_day
         self.clock = clock
+        self.reserve = reserve
         self._sent: deque[tuple[float, str]] = deque()
         self._numbers: Counter[str] = Counter()
 
@@ -58,15 +67,21 @@ class Budget:
         )
         return Remaining(messages, recipients)
 
-    def allows(self) -> tuple[bool, frozenset[str] | None]:
+    def allows(self, duty: bool = False) -> tuple[bool, frozenset[str] | None]:
         """May this modem send now, and if only to numbers it has texted today, which.
 
         (False, None) when the daily allowance is spent; (True, None) for anyone;
-        (True, numbers) when new recipients would break the distinct-number limit.
+        (True, numbers) when new recipients would break the distinct-number limit. Without
+        `duty`, the reserve (at most a quarter of each limit) counts as spent.
         """
         left = self.remaining()
-        if left.messages == 0:
+        if left.messages is not None and left.messages <= self._held(self.per_day, duty):
             return False, None
-        if left.recipients == 0:
+        if left.recipients is not None and left.recipients <= self._held(
+            self.recipients_per_day, duty
+        ):
             return (True, frozenset(self._numbers)) if self._numbers else (False, None)
         return True, None
+
+    def _held(self, limit: int, duty: bool) -> int:
+        return 0 if duty else min(self.reserve, limit // 4)

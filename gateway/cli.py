@@ -75,7 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("--to", required=True)
     p.add_argument("--text", required=True)
-    p.add_argument("--priority", choices=("urgent", "normal", "bulk"), default="normal")
+    p.add_argument(
+        "--priority",
+        choices=("duty", "urgent", "normal", "bulk"),  # outbox.PRIORITIES, most pressing first
+        default="normal",
+        help="duty overtakes alerts: keep it for what officers depend on",
+    )
 
     p = cmd("alert", alerting.alert, "broadcast to lists, now or at a time; prints the reference")
     _add_config(p)

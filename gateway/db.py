@@ -3,6 +3,11 @@
 SQLite runs in WAL mode so the console reads while the daemon writes, with a busy
 timeout so two writers wait for each other instead of failing. Queries stay portable to
 PostgreSQL, the scale-out path.
+
+Every commit is on disk before it returns (SQLite `synchronous=FULL`: the WAL is fsynced
+at each commit; PostgreSQL's default `synchronous_commit=on`). The gateway deletes a
+text from the SIM, and tells an operator "queued", only after a commit: with NORMAL a
+power cut could take back commits already acted on.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,23 +37,25 @@ def temporary_ref() -> str:
     return "~" + secrets.token_hex(7)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
+    """`synchronous` is for SQLite, and for benchmarks that measure what FULL costs;
+    the gateway always runs with FULL."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", partial(_sqlite_pragmas, synchronous))
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(synchronous: str, dbapi_conn: Any, _record: Any) -> None:
+    if synchronous not in ("FULL", "NORMAL", "EXTRA"):
+        raise ValueError(f"synchronous must be FULL, NORMAL or EXTRA, not {synchronous!r}")
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    # NORMAL in WAL survives a crashed process (kill -9); only a power cut can lose the
-    # last commits, and FULL would cost an fsync per message on an SD card.
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA synchronous={synchronous}")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()

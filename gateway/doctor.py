@@ -22,10 +22,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway import doctor_modem, migrate
+from gateway import doctor_modem, migrate, troubles
 from gateway.config import Config
 from gateway.db import make_engine, sqlite_path
 from gateway.doctor_check import Check, command, fail, ok, warn
+from gateway.inbound import ROUTE_ATTEMPTS
 
 MIN_FREE = 200_000_000  # bytes; SQLite needs room for its WAL and to grow
 MIN_FREE_SHARE = 0.05  # and an SD card slows down and wears faster when nearly full
@@ -81,6 +82,8 @@ def database_checks(config: Config) -> tuple[Engine | None, list[Check]]:
     found = [ok("database", f"{where} answers"), schema_check(config, engine)]
     if path is not None:
         found.append(sqlite_file_check(path, journal))
+    if found[1].ok:
+        found.append(troubles_check(config, engine))
     return engine, found
 
 
@@ -98,6 +101,30 @@ def schema_check(config: Config, engine: Engine) -> Check:
         return ok("database schema", f"at {head}, the newest")
     found = f"at {current}, not the newest ({head})" if current else "no schema yet"
     return fail("database schema", found, f"run {command(config, 'db upgrade')}")
+
+
+def troubles_check(config: Config, engine: Engine) -> Check:
+    """Texts and messages the gateway kept but could not finish: never lost, but a person
+    has to look (a text whose routing gave up may be a sighting nobody was told of)."""
+    found = troubles.count(engine)
+    name = "kept messages"
+    look = "look at the console's inbox (Needs a look) and the daemon's log"
+    if found.unrouted:
+        return fail(
+            name,
+            f"{_count(found.unrouted, 'received text')} not routed after "
+            f"{ROUTE_ATTEMPTS} tries: a sighting may not have been filed or forwarded",
+            look,
+        )
+    if found.kept or found.parked:
+        return warn(
+            name,
+            f"{_count(found.kept, 'PDU')} kept unread, "
+            f"{_count(found.parked, 'outbound message')} parked after an internal error",
+            look,
+        )
+    altered = f"; {found.altered} stored with characters replaced" if found.altered else ""
+    return ok(name, f"every received text routed, nothing parked{altered}")
 
 
 def sqlite_file_check(path: str, journal: str) -> Check:

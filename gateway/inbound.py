@@ -4,6 +4,11 @@ A part is committed before it is deleted from the SIM (the worker's order), and 
 unique key on parts makes a second read of the same SMS (a failed delete, a network
 redelivery) a no-op. Parts may come in any order; a set still missing parts after
 `partial_timeout` is stored as an incomplete message rather than held forever.
+
+Whatever arrives is kept. Characters a database refuses (PostgreSQL takes no NUL in text;
+no database takes half a UTF-16 surrogate pair) are replaced, the message carries a note
+saying so and its part keeps the raw PDU. A message is routed at least once: `routed_at`
+is set only when every handler has finished, and unrouted ones are routed again.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ log = logging.getLogger(__name__)
 
 SINGLE = -1  # concat_ref of a one-part message
 GROUP_WINDOW = timedelta(hours=24)  # concat refs roll over; parts further apart are not one text
+ROUTE_ATTEMPTS = 3  # tries at routing a text before it waits for an operator
+SENDER_MAX = 32  # the sender column's length (PostgreSQL enforces it)
+_NUL = "\u2400"  # SYMBOL FOR NULL: shows where the sender's phone put a NUL
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,9 @@ class Received:
     received_at: datetime
     complete: bool
     parts: int
+    routed: bool = True  # False until routing finished (or while it keeps failing)
+    route_error: str = ""  # why routing last failed
+    note: str = ""  # what was replaced to store the text
 
 
 MessageHandler = Callable[[Received], None]
@@ -58,7 +69,24 @@ def _naive_utc(ts: datetime) -> datetime:
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def storable(text: str) -> tuple[str, int]:
+    """The text with what no database can hold replaced, and how many were replaced:
+    NUL becomes a visible symbol, a lone surrogate U+FFFD."""
+    out = []
+    changed = 0
+    for ch in text:
+        if ch == "\x00":
+            out.append(_NUL)
+        elif "\ud800" <= ch <= "\udfff":
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+            continue
+        changed += 1
+    return ("".join(out), changed) if changed else (text, 0)
 
 
 class Inbox:
@@ -66,29 +94,50 @@ class Inbox:
         self.engine = engine
         self.config = config
 
-    def store(self, modem: str, part: IncomingPart) -> list[Received]:
-        """Store one part; returns the messages it completed (none for a duplicate)."""
+    def store(self, modem: str, part: IncomingPart, pdu: str | None = None) -> list[Received]:
+        """Store one part; returns the messages it completed (none for a duplicate).
+
+        `pdu`, the raw part, is kept when its text had to be altered to be stored.
+        """
         now = utcnow()
+        text, replaced = storable(part.text)
+        sender, bad_sender = storable(part.sender)
         row = {
-            "sender": part.sender,
+            "sender": sender[:SENDER_MAX],
             "sc_timestamp": _naive_utc(part.sc_timestamp),
             "concat_ref": part.concat_ref,
             "part": part.part,
             "parts": part.parts,
             "digest": _digest(part.text),
-            "text": part.text,
+            "text": text,
             "received_at": now,
             "modem": modem,
+            "pdu": pdu if (replaced or bad_sender or len(sender) > SENDER_MAX) else None,
         }
+        note = f"{replaced} character(s) the database cannot hold replaced" if replaced else ""
+        if row["pdu"] is not None and not note:
+            note = "sender altered to be stored"
+        stored = IncomingPart(
+            str(row["sender"]), part.sc_timestamp, text, part.concat_ref, part.part, part.parts
+        )
         try:
             with Session(self.engine) as conn, conn.begin():
                 part_id = conn.execute(
                     insert(InboundPart).returning(InboundPart.id), row
                 ).scalar_one()
-                done = self._assemble(conn, part, part_id, now, modem)
+                done = self._assemble(conn, stored, part_id, now, modem)
+                if note:
+                    for msg in done:
+                        conn.execute(
+                            update(InboundMessage)
+                            .where(InboundMessage.id == msg.id)
+                            .values(note=note)
+                        )
         except IntegrityError:
             log.info("inbound part from %s read again; already stored", mask(part.sender))
             return []
+        if note:
+            log.warning("inbound part from %s: %s (raw PDU kept)", mask(part.sender), note)
         for msg in done:
             log.info(
                 "inbound message %d stored (%d part(s), complete=%s)",
@@ -187,7 +236,14 @@ class Inbox:
             .values(text=text, complete=complete)
         )
         return Received(
-            msg.id, msg.sender, text, msg.sc_timestamp, msg.received_at, complete, msg.parts
+            msg.id,
+            msg.sender,
+            text,
+            msg.sc_timestamp,
+            msg.received_at,
+            complete,
+            msg.parts,
+            msg.routed_at is not None,
         )
 
     def flush_partials(self, now: datetime | None = None) -> list[Received]:
@@ -226,12 +282,75 @@ class Inbox:
         return done
 
     def store_undecodable(self, modem: str, pdu: str, error: str) -> None:
+        """Keep a PDU that could not become a message (unreadable, or refused by the
+        database), so it is never silently dropped; the console and doctor count them."""
         with Session(self.engine) as conn, conn.begin():
             conn.execute(
                 insert(UndecodablePdu),
-                {"modem": modem, "pdu": pdu[:2000], "error": error, "received_at": utcnow()},
+                {
+                    "modem": modem,
+                    "pdu": storable(pdu)[0][:2000],
+                    "error": storable(error)[0][:2000],
+                    "received_at": utcnow(),
+                },
             )
-        log.error("undecodable SMS on %s kept for inspection: %s", modem, error)
+        log.error("unstorable SMS on %s kept for inspection: %s", modem, error)
+
+    def mark_routed(self, msg_id: int) -> None:
+        with Session(self.engine) as conn, conn.begin():
+            conn.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == msg_id)
+                .values(routed_at=utcnow(), route_error="")
+            )
+
+    def route_failed(self, msg_id: int, error: str) -> int:
+        """Count a failed try at routing; returns the tries so far."""
+        with Session(self.engine) as conn, conn.begin():
+            conn.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == msg_id)
+                .values(
+                    route_attempts=InboundMessage.route_attempts + 1,
+                    route_error=storable(error)[0][:2000],
+                )
+            )
+            return int(
+                conn.scalar(
+                    select(InboundMessage.route_attempts).where(InboundMessage.id == msg_id)
+                )
+                or 0
+            )
+
+    def unrouted(self, modem: str, older_than: float = 0.0, limit: int = 50) -> list[Received]:
+        """Texts from this modem whose routing never finished (a handler raised, or the
+        gateway stopped between storing and filing), oldest first, while tries remain."""
+        cutoff = utcnow() - timedelta(seconds=older_than)
+        with Session(self.engine) as conn:
+            rows = (
+                conn.execute(
+                    select(InboundMessage)
+                    .where(
+                        InboundMessage.routed_at.is_(None),
+                        InboundMessage.modem == modem,
+                        InboundMessage.route_attempts < ROUTE_ATTEMPTS,
+                        InboundMessage.received_at <= cutoff,
+                    )
+                    .order_by(InboundMessage.id)
+                    .limit(limit)
+                )
+                .scalars()
+                .all()
+            )
+        return [_received(m) for m in rows]
+
+    @staticmethod
+    def by_ids(engine: Engine, ids: list[int]) -> list[Received]:
+        """These messages, in the order of `ids`."""
+        with Session(engine) as conn:
+            rows = conn.execute(select(InboundMessage).where(InboundMessage.id.in_(ids))).scalars()
+            found = {m.id: _received(m) for m in rows}
+        return [found[i] for i in ids if i in found]
 
     def recent(self, limit: int = 50) -> list[Received]:
         with Session(self.engine) as conn:
@@ -240,7 +359,19 @@ class Inbox:
                 .scalars()
                 .all()
             )
-        return [
-            Received(m.id, m.sender, m.text, m.sc_timestamp, m.received_at, m.complete, m.parts)
-            for m in rows
-        ]
+        return [_received(m) for m in rows]
+
+
+def _received(m: InboundMessage) -> Received:
+    return Received(
+        m.id,
+        m.sender,
+        m.text,
+        m.sc_timestamp,
+        m.received_at,
+        m.complete,
+        m.parts,
+        m.routed_at is not None,
+        m.route_error,
+        m.note,
+    )

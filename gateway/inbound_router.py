@@ -3,6 +3,11 @@ else is a report, handed to whoever listens (the sightings desk).
 
 A sender who floods the gateway still has every text stored, but gets no more replies:
 two auto-responders answering each other must not drain the SIM's allowance.
+
+A text may be routed more than once (routing is at least once: see the worker), so every
+effect is keyed by the text: its reply is queued under "reply:<id>" (a sighting's thanks
+under "thanks:<id>"), a relayed alert under "inbound:<id>", a sighting once per text;
+keyword changes are idempotent.
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ log = logging.getLogger(__name__)
 ReportHandler = Callable[[Received], object]
 
 
+def reply_key(msg: Received) -> str:
+    """The one reply a text gets, however often it is routed."""
+    return f"reply:{msg.id}"
+
+
 class InboundRouter:
     def __init__(
         self, engine: Engine, config: Config, outbox: Outbox, subscribers: Subscribers
@@ -49,9 +59,9 @@ class InboundRouter:
             if ref:
                 log.info("inbound message %d is a reply to alert %s", msg.id, ref)
         if self.desk is not None and msg.complete:
-            reply = self.desk.handle(msg.sender, msg.text)
-            if reply is not None:  # an officer's ACK, CLOSE or RELAY
-                self.outbox.enqueue(msg.sender, reply, "urgent")
+            reply = self.desk.handle(msg.sender, msg.text, source=f"inbound:{msg.id}")
+            if reply is not None:  # an officer's ACK, CLOSE or RELAY: duty, ahead of alerts
+                self.outbox.enqueue(msg.sender, reply, "duty", key=reply_key(msg))
                 return
         command = keywords.parse(msg.text) if msg.complete else None
         if command is None:
@@ -72,7 +82,7 @@ class InboundRouter:
                 "%s is flooding the gateway: no reply to %s", mask(msg.sender), command.kind
             )
             return
-        self.outbox.enqueue(msg.sender, answer, "normal")
+        self.outbox.enqueue(msg.sender, answer, "normal", key=reply_key(msg))
 
     def flooding(self, sender: str) -> bool:
         since = utcnow() - timedelta(seconds=self.config.inbound.flood_window)

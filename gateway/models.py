@@ -20,7 +20,8 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
-    priority: Mapped[int] = mapped_column(Integer, default=1)  # 0 urgent, 1 normal, 2 bulk
+    # -1 duty (what officers depend on), 0 urgent (alerts), 1 normal, 2 bulk: outbox.PRIORITIES
+    priority: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
@@ -38,8 +39,11 @@ class Message(Base):
     kind: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")
     list_id: Mapped[int | None] = mapped_column(Integer, default=None)  # a broadcast's list
     alert_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # What queued it, when queuing again must not send it twice ("reply:<inbound id>").
+    dedupe_key: Mapped[str | None] = mapped_column(String(80), default=None)
 
     __table_args__ = (
+        Index("uq_messages_dedupe_key", "dedupe_key", unique=True),
         Index("ix_messages_claim", "status", "priority", "id", "next_attempt_at"),
         Index("ix_messages_modem_status", "modem", "status"),
         Index("ix_messages_alert", "alert_id", "status"),
@@ -63,8 +67,15 @@ class InboundMessage(Base):
     concat_ref: Mapped[int] = mapped_column(Integer, default=-1)
     modem: Mapped[str] = mapped_column(String(64), default="")
     alert_id: Mapped[int | None] = mapped_column(Integer, default=None)  # a reply to this alert
+    # Routing (keywords, the sightings desk) is done at least once: empty until it finished.
+    routed_at: Mapped[datetime | None] = mapped_column(default=None)
+    route_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    route_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What was done to the text to store it ("1 NUL character replaced"), or "".
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (
+        Index("ix_inbound_unrouted", "routed_at", "modem"),
         Index("ix_inbound_received", "received_at"),
         Index("ix_inbound_sender", "sender", "received_at"),
     )
@@ -89,6 +100,7 @@ class InboundPart(Base):
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_messages.id", ondelete="SET NULL"), default=None
     )
+    pdu: Mapped[str | None] = mapped_column(Text, default=None)  # kept when the text was altered
 
     __table_args__ = (
         UniqueConstraint("sender", "sc_timestamp", "concat_ref", "part", "digest", name="uq_part"),
@@ -260,6 +272,10 @@ class Alert(Base):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
     cancelled_by: Mapped[str] = mapped_column(String(64), default="")
+    # What made it, when making it again must not send it twice ("inbound:<id>" for RELAY).
+    source: Mapped[str | None] = mapped_column(String(80), default=None)
+
+    __table_args__ = (Index("uq_alerts_source", "source", unique=True),)
 
 
 class AlertTemplate(Base):
@@ -326,6 +342,7 @@ class Sighting(Base):
     escalate_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
+        Index("uq_sightings_inbound", "inbound_id", unique=True),  # one sighting per text
         Index("ix_sightings_created", "created_at"),
         Index("ix_sightings_escalate", "status", "escalate_at"),
     )

@@ -73,8 +73,10 @@ class OperatorDesk:
         self.sightings = sightings
         self.alerts = alerts
 
-    def handle(self, sender: str, text: str) -> str | None:
-        """The reply, or None when the text is not an operator's command from an operator."""
+    def handle(self, sender: str, text: str, *, source: str | None = None) -> str | None:
+        """The reply, or None when the text is not an operator's command from an operator.
+
+        `source` names the text, so a RELAY handled twice makes one alert."""
         command = parse(text)
         operator = self.rota.operator_by_phone(sender) if command else None
         if command is None or operator is None:
@@ -91,9 +93,11 @@ class OperatorDesk:
         if command.verb == "CLOSE":
             self.sightings.close(ref, operator.name)
             return f"{ref} closed."
-        return self._relay(operator, ref, command)
+        return self._relay(operator, ref, command, source)
 
-    def _relay(self, operator: OperatorInfo, ref: str, command: OperatorCommand) -> str:
+    def _relay(
+        self, operator: OperatorInfo, ref: str, command: OperatorCommand, source: str | None
+    ) -> str:
         if not command.list_keyword or not command.pin:
             return "To relay: RELAY <ref> <list> <your PIN>."
         if not self.rota.pin_ok(operator.id, command.pin):
@@ -107,7 +111,9 @@ class OperatorDesk:
         info = self.sightings.get(ref)
         assert info is not None
         try:
-            made = self.alerts.create(relay_text(info), [command.list_keyword], by=operator.name)
+            made = self.alerts.create(
+                relay_text(info), [command.list_keyword], by=operator.name, source=source
+            )
         except (AlertError, SubscriberError) as exc:
             return f"Not relayed: {exc}"
         return f"{ref} relayed as {made.ref} to {made.recipients} people."

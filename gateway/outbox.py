@@ -9,6 +9,12 @@ LOCKED`, so gateways claiming at the same moment take different rows instead of 
 behind one another, and each commit of new work sends `NOTIFY smsgw_outbox`, which wakes
 the other gateways at once. A claim is a lease: a message left `sending` longer than
 `outbox.lease` (its gateway died) goes back to the queue for any gateway to take.
+
+Priorities, most pressing first: `duty` is what officers depend on (a sighting's forward,
+its escalation, the answer to an officer's ACK, CLOSE or RELAY, rota and admin notices)
+and overtakes everything, broadcasts included; `urgent` is an alert's fan-out; `normal`
+(replies to the public) and `bulk` wait behind them. A message that makes the sender
+raise is parked (failed, its reason starting "parked:"), never retried in a loop.
 """
 
 from __future__ import annotations
@@ -17,14 +23,17 @@ import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import (
     Connection,
     Engine,
     Update,
+    and_,
     bindparam,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -37,10 +46,12 @@ from gateway.privacy import mask
 
 log = logging.getLogger(__name__)
 
-PRIORITIES = {"urgent": 0, "normal": 1, "bulk": 2}
+PRIORITIES = {"duty": -1, "urgent": 0, "normal": 1, "bulk": 2}
+DUTY = PRIORITIES["duty"]
 PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
 STATES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
 LOG_EACH_UP_TO = 10  # a broadcast logs one line for its batch, not one per recipient
+PARKED = "parked: "  # the start of last_error on a message that crashed the sender
 
 
 class UnknownPriority(ValueError):
@@ -58,12 +69,22 @@ class Claimed:
     list_id: int | None = None
 
 
-def _claim_statement(only_known: bool, skip_locked: bool) -> Update:
+def _claim_statement(ordinary_known: bool, duty_known: bool, skip_locked: bool) -> Update:
+    """The claim of the most pressing due message. A modem near its distinct-recipient
+    limit may text only numbers it has texted today: `ordinary_known` limits broadcasts and
+    replies to those (`b_known`), `duty_known` limits duty traffic (`b_known_duty`), which
+    keeps a reserve of new numbers for officers."""
     due = select(Message.id).where(
         Message.status == "queued", Message.next_attempt_at <= bindparam("b_now")
     )
-    if only_known:  # a modem at its distinct-recipient limit may still text those it has
-        due = due.where(Message.to.in_(bindparam("b_known", expanding=True)))
+    if ordinary_known or duty_known:
+        duty = Message.priority == DUTY
+        ordinary = Message.priority != DUTY
+        if ordinary_known:
+            ordinary = and_(ordinary, Message.to.in_(bindparam("b_known", expanding=True)))
+        if duty_known:
+            duty = and_(duty, Message.to.in_(bindparam("b_known_duty", expanding=True)))
+        due = due.where(or_(duty, ordinary))
     due = due.order_by(Message.priority, Message.id).limit(1)
     if skip_locked:
         due = due.with_for_update(skip_locked=True)
@@ -89,8 +110,14 @@ def _claim_statement(only_known: bool, skip_locked: bool) -> Update:
     )
 
 
-# (only_known, skip_locked) -> the prebuilt statement; SKIP LOCKED is PostgreSQL's.
-_CLAIMS = {(k, s): _claim_statement(k, s) for k in (False, True) for s in (False, True)}
+# (ordinary_known, duty_known, skip_locked) -> the prebuilt statement; SKIP LOCKED is
+# PostgreSQL's.
+_CLAIMS = {
+    (k, d, s): _claim_statement(k, d, s)
+    for k in (False, True)
+    for d in (False, True)
+    for s in (False, True)
+}
 NOTIFY_CHANNEL = "smsgw_outbox"
 _NOTIFY = sql(f"NOTIFY {NOTIFY_CHANNEL}")
 _ANY_DUE = (
@@ -184,8 +211,23 @@ class Outbox:
         for wake in self._listeners:
             wake()
 
-    def enqueue(self, to: str, text: str, priority: str = "normal", *, kind: str = "direct") -> int:
-        return self.enqueue_many([(to, text)], priority, kind=kind)[0]
+    def enqueue(
+        self,
+        to: str,
+        text: str,
+        priority: str = "normal",
+        *,
+        kind: str = "direct",
+        key: str | None = None,
+    ) -> int:
+        """Queue one message. With a `key`, a second call with the same key queues nothing
+        and returns the first message's id: what routing a text again must not repeat."""
+        if key is None:
+            return self.enqueue_many([(to, text)], priority, kind=kind)[0]
+        with self.engine.begin() as conn:
+            msg_id = self.enqueue_in(conn, to, text, priority, kind=kind, key=key)
+        self._notify()
+        return msg_id
 
     def enqueue_many(
         self,
@@ -236,11 +278,25 @@ class Outbox:
         return made
 
     def enqueue_in(
-        self, conn: Connection, to: str, text: str, priority: str = "normal", *, kind: str
+        self,
+        conn: Connection,
+        to: str,
+        text: str,
+        priority: str = "normal",
+        *,
+        kind: str,
+        key: str | None = None,
     ) -> int:
         """Queue one message inside the caller's transaction, so it commits (or not) with
-        whatever else the caller writes. Call `wake()` after the commit."""
+        whatever else the caller writes. Call `wake()` after the commit. With a `key`, a
+        message already queued under it is returned instead of a second one."""
+        if key is not None:
+            found = conn.scalar(select(Message.id).where(Message.dedupe_key == key))
+            if found is not None:
+                log.info("message %d already queued as %s", found, key)
+                return int(found)
         row = _row((to, text), priority_value(priority), kind, None, utcnow())
+        row["dedupe_key"] = key
         msg_id = conn.execute(insert(Message).returning(Message.id), row).scalar_one()
         self.announce(conn)
         log.info("message %d queued (%s, to %s)", msg_id, priority, mask(to))
@@ -252,15 +308,17 @@ class Outbox:
         now: datetime | None = None,
         *,
         only_to: Collection[str] | None = None,
+        duty_to: Collection[str] | Literal["same"] | None = "same",
     ) -> Claimed | None:
-        """Take the most urgent message that is due, or None when there is nothing to do.
+        """Take the most pressing message that is due, or None when there is nothing to do.
 
-        With `only_to`, only a message to one of those numbers.
+        With `only_to`, only a message to one of those numbers; duty traffic obeys
+        `duty_to` instead when it is given (None: duty may go to anyone).
         """
         now = now or utcnow()
         for _ in range(3):  # another worker may win the row between the select and the update
             with self.engine.begin() as conn:
-                claimed = self._claim(conn, modem, now, only_to)
+                claimed = self._claim(conn, modem, now, only_to, duty_to)
             if claimed is not None or not self._any_due(now):
                 return claimed
         return None
@@ -271,11 +329,16 @@ class Outbox:
         modem: str,
         now: datetime,
         only_to: Collection[str] | None = None,
+        duty_to: Collection[str] | Literal["same"] | None = "same",
     ) -> Claimed | None:
+        if duty_to == "same":
+            duty_to = only_to
         params: dict[str, object] = {"b_now": now, "b_modem": modem, "b_node": self.node}
         if only_to is not None:
             params["b_known"] = list(only_to)
-        claim = _CLAIMS[(only_to is not None, self.postgres)]
+        if duty_to is not None:
+            params["b_known_duty"] = list(duty_to)
+        claim = _CLAIMS[(only_to is not None, duty_to is not None, self.postgres)]
         row = conn.execute(claim, params).first()
         if row is None:
             return None
@@ -294,6 +357,7 @@ class Outbox:
         modem: str = "",
         claim_next: bool = False,
         only_to: Collection[str] | None = None,
+        duty_to: Collection[str] | Literal["same"] | None = "same",
         track: bool = False,
     ) -> Claimed | None:
         """Record a send; with `claim_next`, claim the next message in the same transaction.
@@ -332,7 +396,7 @@ class Outbox:
                     ],
                 )
             if claim_next:
-                nxt = self._claim(conn, modem, now, only_to)
+                nxt = self._claim(conn, modem, now, only_to, duty_to)
         if not done:
             log.warning("message %d was no longer ours to mark sent", msg_id)
         log.info("message %d sent (%d part(s))", msg_id, parts)
@@ -341,6 +405,13 @@ class Outbox:
     def mark_failed(self, msg_id: int, reason: str) -> None:
         self._finish(msg_id, status="failed", failed_at=utcnow(), last_error=reason)
         log.warning("message %d failed: %s", msg_id, reason)
+
+    def park(self, msg_id: int, error: BaseException) -> None:
+        """The message made our own code or the database raise: take it out of the queue
+        for good (an operator may resend it) rather than meet it again at the next claim."""
+        reason = f"{PARKED}{type(error).__name__}: {error}"[:500]
+        self._finish(msg_id, status="failed", failed_at=utcnow(), last_error=reason)
+        log.error("message %d parked: %s", msg_id, reason)
 
     def retry_later(self, msg: Claimed, reason: str) -> bool:
         """A transient failure: wait and try again, or fail once attempts run out.

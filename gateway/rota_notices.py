@@ -78,7 +78,7 @@ class RotaNotices:
     def _once(self, key: str, kind: str, number: str, text: str) -> bool:
         try:
             with self.engine.begin() as conn:
-                msg_id = self.outbox.enqueue_in(conn, number, text, "urgent", kind=f"rota-{kind}")
+                msg_id = self.outbox.enqueue_in(conn, number, text, "duty", kind=f"rota-{kind}")
                 conn.execute(
                     insert(RotaNotice),
                     {"key": key, "kind": kind, "message_id": msg_id, "created_at": utcnow()},

@@ -45,7 +45,7 @@ class SendGate:
             return SEND
         if not self.subscribers.may_receive(msg.to, msg.list_id):
             return Verdict("drop", "opted out before sending")
-        if msg.priority == PRIORITIES["urgent"]:
+        if msg.priority <= PRIORITIES["urgent"]:
             return SEND
         quiet = self.subscribers.quiet_hours(msg.to)
         if quiet is None:

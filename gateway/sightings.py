@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from gateway import audit, sighting_parser
 from gateway.config import Config
@@ -84,10 +84,15 @@ class Sightings:
         self.gazetteer = tuple(gazetteer)
 
     def file(self, msg: Received) -> SightingInfo:
-        """File a report, thank the sender, forward it to the officer on duty."""
+        """File a report, forward it to the officer on duty, thank the sender: all in one
+        transaction, once per text (a text routed again finds its sighting filed)."""
         parsed = sighting_parser.parse(msg.text, self.gazetteer)
         now = utcnow()
         with self.engine.begin() as conn:
+            filed = conn.execute(select(Sighting).where(Sighting.inbound_id == msg.id)).first()
+            if filed is not None:
+                log.info("inbound message %d was filed already as %s", msg.id, filed.ref)
+                return _info(filed)  # type: ignore[arg-type]
             name = conn.scalar(select(Subscriber.name).where(Subscriber.phone == msg.sender))
             sid = conn.execute(
                 insert(Sighting).returning(Sighting.id),
@@ -112,13 +117,21 @@ class Sightings:
                     insert(SightingVehicle),
                     {"sighting_id": sid, "registration": reg, "sender": msg.sender, "seen_at": now},
                 )
-        self._mark_hot(parsed.registrations, now)
-        info = self.get(ref)
-        assert info is not None
-        # The forward first: on a real modem each send takes about 3 s, and the officer's
-        # copy must not wait behind the thanks.
-        self.forward(info, level=0)
-        self.outbox.enqueue(msg.sender, self.config.replies.sighting.format(ref=ref), "normal")
+            self._mark_hot(conn, parsed.registrations, now)
+            row = conn.execute(select(Sighting).where(Sighting.id == sid)).one()
+            info = _info(row)  # type: ignore[arg-type]
+            # The forward first: on a real modem each send takes about 3 s, and the
+            # officer's copy must not wait behind the thanks (it is duty traffic besides).
+            self._forward_in(conn, info, 0, now)
+            self.outbox.enqueue_in(
+                conn,
+                msg.sender,
+                self.config.replies.sighting.format(ref=ref),
+                "normal",
+                kind="direct",
+                key=f"thanks:{msg.id}",
+            )
+        self.outbox.wake()
         log.info(
             "sighting %s filed from %s",
             ref,
@@ -126,20 +139,19 @@ class Sightings:
         )
         return info
 
-    def _mark_hot(self, registrations: tuple[str, ...], now: datetime) -> None:
+    def _mark_hot(self, conn: Connection, registrations: tuple[str, ...], now: datetime) -> None:
         since = now - timedelta(seconds=self.config.rota.correlation_window)
-        with self.engine.begin() as conn:
-            for reg in registrations:
-                people = conn.scalar(
-                    select(func.count(func.distinct(SightingVehicle.sender))).where(
-                        SightingVehicle.registration == reg, SightingVehicle.seen_at >= since
-                    )
+        for reg in registrations:
+            people = conn.scalar(
+                select(func.count(func.distinct(SightingVehicle.sender))).where(
+                    SightingVehicle.registration == reg, SightingVehicle.seen_at >= since
                 )
-                if (people or 0) >= 2:
-                    ids = select(SightingVehicle.sighting_id).where(
-                        SightingVehicle.registration == reg, SightingVehicle.seen_at >= since
-                    )
-                    conn.execute(update(Sighting).where(Sighting.id.in_(ids)).values(hot=True))
+            )
+            if (people or 0) >= 2:
+                ids = select(SightingVehicle.sighting_id).where(
+                    SightingVehicle.registration == reg, SightingVehicle.seen_at >= since
+                )
+                conn.execute(update(Sighting).where(Sighting.id.in_(ids)).values(hot=True))
 
     def linked(self, ref: str) -> list[SightingInfo]:
         """Other reports of the same vehicles within the correlation window."""
@@ -181,6 +193,14 @@ class Sightings:
 
     def forward(self, info: SightingInfo, level: int, now: datetime | None = None) -> str:
         """Send to the primary (0), backup (1) or desk (2); during a gap, straight to the desk."""
+        with self.engine.begin() as conn:
+            done = self._forward_in(conn, info, level, now or utcnow())
+        self.outbox.wake()
+        return done
+
+    def _forward_in(self, conn: Connection, info: SightingInfo, level: int, now: datetime) -> str:
+        """The forward and the next escalation time, in the caller's transaction: both are
+        written or neither. Duty priority: it overtakes any broadcast in the queue."""
         primary, backup = self.rota.on_duty()
         target: OperatorInfo | None = None
         if level == 0 and primary is not None:
@@ -191,34 +211,34 @@ class Sightings:
             level = 2
         number = target.phone if target else self.config.rota.fallback_number
         after = self.config.rota.escalate_after
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(Sighting)
-                .where(Sighting.id == info.id)
-                .values(
-                    escalation=level,
-                    escalate_at=(now or utcnow()) + timedelta(seconds=after) if level < 2 else None,
-                )
+        conn.execute(
+            update(Sighting)
+            .where(Sighting.id == info.id)
+            .values(
+                escalation=level,
+                escalate_at=now + timedelta(seconds=after) if level < 2 else None,
             )
+        )
         if not number:
             log.error("sighting %s: nobody on duty and no rota.fallback_number", info.ref)
             return ""
-        self.outbox.enqueue(number, self.short_form(info), "urgent")
+        self.outbox.enqueue_in(conn, number, self.short_form(info), "duty", kind="direct")
         log.info("sighting %s forwarded to the %s", info.ref, LEVELS[level])
         return LEVELS[level]
 
     def escalate_due(self, now: datetime | None = None) -> list[str]:
         """Move every unacknowledged sighting whose wait is over one step up; claimed with
-        a conditional update, so two gateways never escalate one twice."""
+        a conditional update in the transaction of its forward, so two gateways never
+        escalate one twice and a crash never loses a step."""
         now = now or utcnow()
         with self.engine.connect() as conn:
             due = conn.execute(
-                select(Sighting.id, Sighting.ref, Sighting.escalation).where(
+                select(Sighting.id, Sighting.escalation).where(
                     Sighting.status == "open", Sighting.escalate_at <= now
                 )
             ).all()
         moved = []
-        for sid, ref, level in due:
+        for sid, level in due:
             with self.engine.begin() as conn:
                 won = conn.execute(
                     update(Sighting)
@@ -230,10 +250,12 @@ class Sightings:
                     )
                     .values(escalate_at=None)
                 ).rowcount
-            if won:
-                info = self.get(ref)
-                if info is not None:
-                    moved.append(f"{ref}:{self.forward(info, level + 1, now)}")
+                if won:
+                    row = conn.execute(select(Sighting).where(Sighting.id == sid)).one()
+                    info = _info(row)  # type: ignore[arg-type]
+                    moved.append(f"{info.ref}:{self._forward_in(conn, info, level + 1, now)}")
+        if moved:
+            self.outbox.wake()
         return moved
 
     def acknowledge(self, ref: str, operator: OperatorInfo) -> bool:
@@ -248,9 +270,15 @@ class Sightings:
                     escalate_at=None,
                 )
             ).rowcount
-        if done:
-            audit.record(self.engine, operator.name, "sighting-acknowledged", ref)
-        return bool(done)
+            if not done:  # the same officer's ACK handled twice is still theirs
+                theirs = conn.scalar(
+                    select(func.count())
+                    .select_from(Sighting)
+                    .where(Sighting.ref == ref, Sighting.acknowledged_by == operator.id)
+                )
+                return bool(theirs)
+        audit.record(self.engine, operator.name, "sighting-acknowledged", ref)
+        return True
 
     def close(self, ref: str, by: str) -> bool:
         with self.engine.begin() as conn:

@@ -3,6 +3,11 @@
 The loop is made of small steps that each say whether they found work, so tests can
 call them one at a time. The modem's reader thread only queues events and wakes this
 thread; it never touches the modem or the database itself.
+
+No message stops a worker. A text that makes storing or a handler raise is kept (its
+raw PDU, or the stored text with its routing marked as not done) and the loop goes on;
+an outbound message that makes the driver or the database raise is parked. Anything
+else a step raises is logged, counted in `faults`, and the loop pauses and turns again.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from gateway import delivery, health, modem_status
-from gateway.budget import Budget
+from gateway.budget import DUTY_RESERVE, Budget
 from gateway.config import Config, ModemConfig
 from gateway.db import utcnow
 from gateway.inbound import Inbox, IncomingPart, MessageHandler, Received
@@ -35,6 +40,7 @@ UNHEALTHY_RECHECK = 5.0  # seconds between health samples while a modem cannot s
 BUDGET_NOTE_INTERVAL = 10.0  # seconds between updates of the remaining budget shown
 REPORT_BATCH = 50  # delivery reports applied in one transaction ...
 REPORT_WAIT = 1.0  # ... or once the oldest has waited this many seconds
+FAULT_PAUSE = 1.0  # seconds a worker waits after a step raised something unforeseen
 ProbeFactory = Callable[[str], Modem]
 Gate = Callable[[Claimed], Verdict]
 
@@ -72,7 +78,9 @@ class ModemWorker:
         self.wake = threading.Event()
         self.events: queue.SimpleQueue[ModemEvent] = queue.SimpleQueue()
         self.reports: deque[tuple[float, str]] = deque()  # (when, PDU) of +CDS reports
-        self.budget = Budget(settings.max_per_day, settings.max_recipients_per_day)
+        self.budget = Budget(
+            settings.max_per_day, settings.max_recipients_per_day, reserve=DUTY_RESERVE
+        )
         self.budget.seed(modem_status.recent_sends(engine, self.name))
         self._stopping = threading.Event()
         self._failures = 0  # failed opens in a row
@@ -83,6 +91,7 @@ class ModemWorker:
         self._next_health = 0.0
         self._next_budget_note = 0.0
         self._claimed: Claimed | None = None  # claimed with the last outcome, not yet sent
+        self.faults = 0  # unforeseen exceptions survived: shown in the log, never fatal
         self._thread = threading.Thread(target=self.run, name=f"modem-{self.name}", daemon=True)
         modem.set_event_handler(self._on_event)
 
@@ -120,6 +129,11 @@ class ModemWorker:
                 continue
             except ModemTimeout as exc:
                 self._unresponsive(exc)
+                continue
+            except Exception:  # a bug or a database that went away: never the end of a modem
+                self.faults += 1
+                log.exception("modem %s: a step failed (%d so far)", self.name, self.faults)
+                self._pause(FAULT_PAUSE)
                 continue
             if not worked:
                 self._pause(self._idle_wait())
@@ -258,13 +272,26 @@ class ModemWorker:
     def send_one(self) -> bool:
         if not self._may_send():
             return False
-        allowed, only_to = self.budget.allows()
-        if not allowed:
+        duty_ok, duty_to = self.budget.allows(duty=True)
+        if not duty_ok:
             return False
-        msg = self._claimed or self.outbox.claim(self.name, only_to=only_to)
+        allowed, only_to = self.budget.allows()
+        msg = self._claimed or self.outbox.claim(
+            self.name, only_to=only_to if allowed else (), duty_to=duty_to
+        )
         self._claimed = None
         if msg is None:
             return False
+        try:
+            return self._send(msg)
+        except (PortLost, ModemNotReady, ModemTimeout):
+            raise
+        except Exception as exc:  # a bug must park the row, not loop on it
+            log.exception("message %d crashed the sender", msg.id)
+            self.outbox.park(msg.id, exc)
+            return True
+
+    def _send(self, msg: Claimed) -> bool:
         if not self._passes_gate(msg):
             return True
         if self.settings.max_per_minute:
@@ -279,24 +306,28 @@ class ModemWorker:
         except ModemError as exc:
             self._send_failed(msg, exc)
             return True
-        except Exception as exc:  # a bug must park the row, not loop on it
-            log.exception("message %d crashed the sender; parked as failed", msg.id)
-            self.outbox.mark_failed(msg.id, f"internal error: {exc!r}")
-            return True
         self._send_failures = 0
         self.budget.record(msg.to)
         self._publish_budget()
         # Claim the next one in the same commit, unless something else should run first.
         more = self.events.empty() and not self.settings.max_per_minute and self._may_send()
+        duty_ok, duty_to = self.budget.allows(duty=True)
         allowed, only_to = self.budget.allows()
-        self._claimed = self.outbox.mark_sent(
-            msg.id,
-            sent.references,
-            modem=self.name,
-            claim_next=more and allowed,
-            only_to=only_to,
-            track=self.config.outbox.status_reports,
-        )
+        try:
+            self._claimed = self.outbox.mark_sent(
+                msg.id,
+                sent.references,
+                modem=self.name,
+                claim_next=more and duty_ok,
+                only_to=only_to if allowed else (),
+                duty_to=duty_to,
+                track=self.config.outbox.status_reports,
+            )
+        except Exception:
+            # It went: never park it as failed. Left `sending`, the lease brings it back,
+            # which at worst sends this one message twice.
+            log.exception("message %d was sent but its outcome could not be written", msg.id)
+            self.faults += 1
         return True
 
     def _publish_budget(self) -> None:
@@ -353,7 +384,7 @@ class ModemWorker:
             self.outbox.enqueue(
                 self.config.gateway.admin_number,
                 f"smsgw: modem {self.name} rested for {seconds / 60:.0f} min: {reason}"[:300],
-                "urgent",
+                "duty",
             )
 
     def release(self) -> None:
@@ -412,7 +443,8 @@ class ModemWorker:
                     self.take(stored)
 
     def sweep(self) -> bool:
-        """The safety net under +CMTI: read all that is stored, and close overdue partials."""
+        """The safety net under +CMTI: read all that is stored, close overdue partials, and
+        route again what was stored but never routed (a handler raised, or a crash)."""
         if self.clock() < self._next_sweep:
             return False
         self._next_sweep = self.clock() + self.config.inbound.sweep_interval
@@ -420,38 +452,61 @@ class ModemWorker:
             self.take(stored)
         for msg in self.inbox.flush_partials():
             self._handle(msg)
+        # Only this thread routes this modem's texts, so whatever is unrouted is not in hand.
+        for msg in self.inbox.unrouted(self.name):
+            log.warning("inbound message %d routed again: it never finished", msg.id)
+            self._handle(msg)
         return False
 
     def take(self, stored: StoredPdu) -> None:
         """Commit the message, then delete it from the SIM: a crash between the two only
-        means it is read again, and the inbox stores a second read once."""
+        means it is read again, and the inbox stores a second read once. A PDU that cannot
+        be stored is kept raw instead; only when not even that can be written (the
+        database is gone) does it stay on the SIM, to be read again."""
         try:
             decoded = decode_incoming(stored.pdu)
         except PduError as exc:
             self.inbox.store_undecodable(self.name, stored.pdu, str(exc))
         else:
             if isinstance(decoded, Deliver):
-                c = decoded.concat
-                part = IncomingPart(
-                    decoded.sender,
-                    decoded.timestamp,
-                    decoded.text,
-                    c.ref if c else -1,
-                    c.part if c else 1,
-                    c.parts if c else 1,
-                )
-                for msg in self.inbox.store(self.name, part):
-                    self._handle(msg)
+                self._store(stored.pdu, decoded)
             elif isinstance(decoded, StatusReport):
                 delivery.apply(self.engine, self.name, decoded, self.config.outbox.report_window)
         self.modem.delete_stored(stored.index)
 
+    def _store(self, pdu: str, decoded: Deliver) -> None:
+        c = decoded.concat
+        part = IncomingPart(
+            decoded.sender,
+            decoded.timestamp,
+            decoded.text,
+            c.ref if c else -1,
+            c.part if c else 1,
+            c.parts if c else 1,
+        )
+        try:
+            done = self.inbox.store(self.name, part, pdu)
+        except Exception as exc:
+            log.exception("inbound SMS on %s could not be stored; keeping its PDU", self.name)
+            self.inbox.store_undecodable(self.name, pdu, f"not stored: {exc!r}")
+            return
+        for msg in done:
+            self._handle(msg)
+
     def _handle(self, msg: Received) -> None:
-        for handler in self.handlers:
-            try:
+        """Route a stored text; it counts as routed only when every handler finished.
+        Handlers must tolerate a second run (their effects carry keys)."""
+        try:
+            for handler in self.handlers:
                 handler(msg)
-            except Exception:
-                log.exception("inbound handler %r failed on message", handler)
+        except Exception as exc:
+            tries = self.inbox.route_failed(msg.id, f"{type(exc).__name__}: {exc}")
+            if tries == 1:
+                log.exception("inbound message %d: routing failed; kept unrouted", msg.id)
+            else:
+                log.error("inbound message %d: routing failed again (%d): %s", msg.id, tries, exc)
+            return
+        self.inbox.mark_routed(msg.id)
 
     def _record(self, state: str, detail: str = "", **info: object) -> None:
         self._update(state=state, detail=detail, **info)

@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from gateway import config as config_mod
+from gateway.config import InboundConfig
 from gateway.db import utcnow
-from gateway.inbound import Received
+from gateway.inbound import Inbox, IncomingPart, Received
 from gateway.outbox import Outbox
 from gateway.rota import OperatorInfo, Rota
 from gateway.sighting_parser import DEFAULT_GAZETTEER
@@ -36,8 +37,15 @@ def make_desk(engine: Engine, db_url: str) -> Sightings:
     return Sightings(engine, cfg, Outbox(engine, cfg.outbox, cfg.node), Rota(engine))
 
 
+def received(engine: Engine, sender: str, text: str) -> Received:
+    """A text stored as the modem's worker stores it: each is its own inbound message,
+    as a sighting is filed once per inbound message."""
+    [msg] = Inbox(engine, InboundConfig()).store("e1", IncomingPart(sender, utcnow(), text))
+    return msg
+
+
 def file(desk: Sightings, sender: str, text: str) -> SightingInfo:
-    return desk.file(Received(0, sender, text, utcnow(), utcnow(), True, 1))
+    return desk.file(received(desk.engine, sender, text))
 
 
 def on_shift(desk: Sightings, phone: str, name: str, hours: float = 8) -> OperatorInfo:

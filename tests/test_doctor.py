@@ -88,6 +88,7 @@ def test_a_healthy_gateway_passes_every_check(
         "database",
         "database schema",
         "database file",
+        "kept messages",
         "modem m1",
         "modem m1 SIM",
         "modem m1 network",

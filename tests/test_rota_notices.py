@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from procs import wait_for
+from sighting_filing import received
 from sqlalchemy import Engine, select
 
 from gateway import config as config_mod
 from gateway.alerts import Alerts
 from gateway.config import Config
 from gateway.db import utcnow
-from gateway.inbound import Received
 from gateway.models import Message
 from gateway.outbox import Outbox
 from gateway.rota import Rota
@@ -110,14 +110,11 @@ def test_a_shift_starts_with_a_digest_of_open_sightings(engine: Engine, cfg: Con
     sightings = Sightings(engine, cfg, outbox, rota)
     Subscribers(engine).add_list("Docking farms", "DOCKING")
     filed = [
-        sightings.file(Received(i, KEEPER, text, utcnow(), utcnow(), True, 1))
-        for i, text in enumerate(
-            [
-                "silver subaru KX19ABC heading to Docking",
-                "two lurchers and a van on the B1153 near Bircham",
-                "Blue L200 YR68 XYZ parked at Sedgeford",
-            ],
-            start=1,
+        sightings.file(received(engine, KEEPER, text))
+        for text in (
+            "silver subaru KX19ABC heading to Docking",
+            "two lurchers and a van on the B1153 near Bircham",
+            "Blue L200 YR68 XYZ parked at Sedgeford",
         )
     ]
     sightings.close(filed[1].ref, by="pc")

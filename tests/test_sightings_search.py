@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sighting_filing import received
 from sqlalchemy import Engine
 
 from gateway import audit, sighting_queries
 from gateway import config as config_mod
 from gateway.db import utcnow
-from gateway.inbound import Received
 from gateway.outbox import Outbox
 from gateway.rota import Rota
 from gateway.sightings import Sightings, plate_pattern
@@ -30,8 +30,7 @@ def desk(engine: Engine, db_url: str) -> Sightings:
 
 
 def file(desk: Sightings, sender: str, text: str) -> str:
-    received = Received(0, sender, text, utcnow(), utcnow(), True, 1)
-    return desk.file(received).ref
+    return desk.file(received(desk.engine, sender, text)).ref
 
 
 def refs(found: list[object]) -> list[str]:

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 from drama import mobile
+from sighting_filing import received
 from sqlalchemy import Engine
 from web_client import Browser
 
 from gateway import audit, config, modem_status, subscriber_search, users
 from gateway.db import utcnow
-from gateway.inbound import Received
 from gateway.outbox import STATES, Outbox
 from gateway.rota import Rota
 from gateway.sightings import Sightings
@@ -145,7 +145,7 @@ def test_sightings_are_listed_with_filters(
     desk = Sightings(engine, cfg, Outbox(engine, cfg.outbox, cfg.node), Rota(engine))
 
     def file(sender: str, text: str) -> str:
-        return desk.file(Received(0, sender, text, utcnow(), utcnow(), True, 1)).ref
+        return desk.file(received(engine, sender, text)).ref
 
     first = file(mobile(301), "Silver Subaru KX19 ABC at Docking")
     middle = utcnow().isoformat() + "Z"

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
-from gateway import audit, modem_status, reports, sighting_queries
+from gateway import audit, modem_status, reports, sighting_queries, troubles
 from gateway.db import utcnow
 from gateway.inbound import Inbox
 from gateway.outbox import Outbox
@@ -33,6 +33,7 @@ def index() -> Any:
     return render_template(
         "dashboard.html",
         counts=Outbox(eng, cfg.outbox, cfg.node).counts(),
+        troubles=troubles.count(eng),
         modems=modem_status.all_modems(eng),
         last_hour=sent,
         received_last_hour=received,
@@ -54,7 +55,14 @@ def index() -> Any:
 @login_required
 def inbox() -> Any:
     limit = min(500, max(1, request.args.get("limit", 100, type=int) or 100))
-    return render_template("inbox.html", rows=Inbox(engine(), config().inbound).recent(limit))
+    eng = engine()
+    return render_template(
+        "inbox.html",
+        rows=Inbox(eng, config().inbound).recent(limit),
+        troubled=troubles.texts(eng),
+        kept=troubles.kept_pdus(eng),
+        parked=troubles.parked_messages(eng),
+    )
 
 
 @bp.route("/audit")
