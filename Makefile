@@ -49,7 +49,8 @@ PG_TESTS := tests/test_migrations.py tests/test_outbox.py tests/test_inbound.py 
 	tests/test_alert_compose.py tests/test_templates.py tests/test_sightings.py \
 	tests/test_rota_notices.py tests/test_daemon.py tests/test_web_console.py \
 	tests/test_sightings_search.py tests/test_web_dashboard.py tests/test_web_sightings.py \
-	tests/test_web_alerts.py tests/test_web_api.py tests/test_web_people.py tests/test_web_reports.py
+	tests/test_web_alerts.py tests/test_web_api.py tests/test_web_people.py tests/test_web_reports.py \
+	tests/test_nothing_lost.py tests/test_duty_first.py
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

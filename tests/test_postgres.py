@@ -37,9 +37,10 @@ def engines(pg_url: str) -> Iterator[list[Engine]]:
 
 
 def test_the_claim_skips_rows_another_gateway_has_locked() -> None:
-    claim = str(_CLAIMS[(False, True)].compile(dialect=postgresql.dialect()))
+    claim = str(_CLAIMS[(False, False, True)].compile(dialect=postgresql.dialect()))
     assert "FOR UPDATE SKIP LOCKED" in claim
-    assert "FOR UPDATE" not in str(_CLAIMS[(False, False)].compile(dialect=postgresql.dialect()))
+    plain = _CLAIMS[(False, False, False)].compile(dialect=postgresql.dialect())
+    assert "FOR UPDATE" not in str(plain)
 
 
 def test_gateways_claiming_at_once_never_take_the_same_message(engines: list[Engine]) -> None:

@@ -12,7 +12,10 @@ from sqlalchemy import Engine
 from web_client import signed_in
 
 from gateway import audit, modem_status
+from gateway.config import InboundConfig, OutboxConfig
 from gateway.db import utcnow
+from gateway.inbound import ROUTE_ATTEMPTS, Inbox, IncomingPart
+from gateway.outbox import Outbox
 from gateway.sightings import Sightings
 
 NIGHT = "+447700900602"
@@ -125,3 +128,31 @@ def test_the_page_refreshes_itself_with_a_static_script(console: str) -> None:
     assert script is not None
     code = browser.get(script.group(1))
     assert code.status == 200 and 'getElementById("live")' in code.body
+
+
+def test_what_the_gateway_kept_but_could_not_finish_needs_a_look(
+    console: str, engine: Engine
+) -> None:
+    """Texts whose routing gave up, PDUs kept raw, parked messages: on the dashboard and
+    in the inbox, hostile text escaped."""
+    inbox = Inbox(engine, InboundConfig())
+    [stuck] = inbox.store("e1", IncomingPart(KEEPER, utcnow(), "<b>KX19 ABC</b> at Docking"))
+    for _ in range(ROUTE_ATTEMPTS):
+        inbox.route_failed(stuck.id, "RuntimeError: <i>handler</i> down")
+    inbox.store_undecodable("e1", "0791447700", "truncated <PDU>")
+    outbox = Outbox(engine, OutboxConfig(), node="test")
+    bad = outbox.enqueue(KEEPER, "crash me")
+    assert outbox.claim("m1") is not None
+    outbox.park(bad, KeyError("a bug"))
+    viewer = signed_in(console, "viewer1")
+    look = section(viewer.get("/").body, "needs-look")
+    assert "<b>1</b> received text(s) could not be routed" in look
+    assert "<b>1</b> SMS kept raw" in look and "<b>1</b> outbound message(s) parked" in look
+    page = section(viewer.get("/inbox").body, "needs-look")
+    assert "&lt;b&gt;KX19 ABC&lt;/b&gt; at Docking" in page and "<b>KX19" not in page
+    assert "not routed: RuntimeError: &lt;i&gt;handler&lt;/i&gt; down" in page
+    assert "truncated &lt;PDU&gt;" in page and "parked: KeyError" in page
+
+
+def test_nothing_needs_a_look_on_a_quiet_day(console: str) -> None:
+    assert 'id="needs-look"' not in signed_in(console, "viewer1").get("/").body
