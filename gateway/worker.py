@@ -116,10 +116,10 @@ class ModemWorker:
     def run(self) -> None:
         while not self._stopping.is_set():
             self.beat = time.monotonic()
-            if not self.connected and not self.connect():
-                self._pause(RECONNECT_BACKOFF[min(self._failures, len(RECONNECT_BACKOFF)) - 1])
-                continue
             try:
+                if not self.connected and not self.connect():
+                    self._pause(RECONNECT_BACKOFF[min(self._failures, len(RECONNECT_BACKOFF)) - 1])
+                    continue
                 worked = self.step()
             except PortLost as exc:
                 self._lost(str(exc))
@@ -132,7 +132,8 @@ class ModemWorker:
                 continue
             except Exception:  # a bug or a database that went away: never the end of a modem
                 self.faults += 1
-                log.exception("modem %s: a step failed (%d so far)", self.name, self.faults)
+                if self.faults & (self.faults - 1) == 0:  # the 1st, 2nd, 4th...: not a flood
+                    log.exception("modem %s: a step failed (%d so far)", self.name, self.faults)
                 self._pause(FAULT_PAUSE)
                 continue
             if not worked:

@@ -84,3 +84,11 @@ def sent_texts(log: Path) -> Counter[str]:
     if not log.exists():
         return Counter()
     return Counter(json.loads(line)["text"] for line in log.read_text().splitlines() if line)
+
+
+def texts_to(log: Path, number: str) -> list[str]:
+    """The parts the emulator took for one number, in order, from its JSON log."""
+    if not log.exists():
+        return []
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line]
+    return [e["text"] for e in entries if e["to"] == number]

@@ -4,14 +4,13 @@ filing it, the same text read twice, an outbound message that makes the driver r
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from procs import wait_for
+from procs import texts_to, wait_for
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 
@@ -59,12 +58,8 @@ def gateway(tmp_path: Path, db_url: str, engine: Engine) -> Iterator[tuple[Daemo
     daemon.stop()
 
 
-def texts_to(tmp_path: Path, number: str) -> list[str]:
-    path = tmp_path / "e.log"
-    if not path.exists():
-        return []
-    entries: list[dict[str, Any]] = [json.loads(x) for x in path.read_text().splitlines()]
-    return [e["text"] for e in entries if e["to"] == number]
+def sent_to(tmp_path: Path, number: str) -> list[str]:
+    return texts_to(tmp_path / "e.log", number)
 
 
 def count(engine: Engine, table: Any, *where: Any) -> int:
@@ -78,12 +73,14 @@ def test_a_text_with_a_nul_is_stored_marked_and_filed_and_the_modem_goes_on(
     """On PostgreSQL a NUL in text used to raise in the inbox and kill the worker."""
     _, emulator = gateway
     emulator.inject(KEEPER, "Blue van\x00 KX19ABC at Docking")
-    wait_for(lambda: texts_to(tmp_path, OFFICER) != [], 10, "the forward")
+    wait_for(lambda: sent_to(tmp_path, OFFICER) != [], 10, "the forward")
     emulator.inject(KEEPER, "Grey L200 YR68 XYZ at Stanhoe")
     wait_for(
-        lambda: any("YR68" in t for t in texts_to(tmp_path, OFFICER)), 10, "the second forward"
+        lambda: any("YR68" in t for t in sent_to(tmp_path, OFFICER)),
+        10,
+        "the second forward",
     )
-    assert "\u2400" in texts_to(tmp_path, OFFICER)[0]  # the officer sees where the NUL was
+    assert "\u2400" in sent_to(tmp_path, OFFICER)[0]  # the officer sees where the NUL was
     with engine.connect() as conn:
         first = conn.execute(select(InboundMessage).order_by(InboundMessage.id)).first()
         pdu = conn.scalar(select(InboundPart.pdu).where(InboundPart.message_id == first.id))
@@ -110,7 +107,7 @@ def test_a_part_the_database_refuses_is_kept_raw_and_the_modem_goes_on(
     emulator.inject(KEEPER, "poison text at Docking")
     wait_for(lambda: count(engine, UndecodablePdu) == 1, 10, "the PDU kept")
     emulator.inject(KEEPER, "Silver Subaru KX19 ABC at Docking")
-    wait_for(lambda: len(texts_to(tmp_path, OFFICER)) == 1, 10, "the next text's forward")
+    wait_for(lambda: len(sent_to(tmp_path, OFFICER)) == 1, 10, "the next text's forward")
     [kept] = troubles.kept_pdus(engine)
     assert kept.error.startswith("not stored: OperationalError")
     assert decode_incoming(kept.pdu).text == "poison text at Docking"  # the whole PDU
@@ -142,12 +139,12 @@ def test_a_handler_that_raises_leaves_the_text_unrouted_until_routing_works(
             5,
             "the text routed",
         )
-        wait_for(lambda: len(texts_to(tmp_path, KEEPER)) == 1, 10, "the thanks")
+        wait_for(lambda: len(sent_to(tmp_path, KEEPER)) == 1, 10, "the thanks")
     finally:
         daemon.stop()
     assert len(calls) == 2 and calls[0] == calls[1]
     assert count(engine, Sighting) == 1
-    assert len(texts_to(tmp_path, OFFICER)) == 1 and len(texts_to(tmp_path, KEEPER)) == 1
+    assert len(sent_to(tmp_path, OFFICER)) == 1 and len(sent_to(tmp_path, KEEPER)) == 1
     with engine.connect() as conn:
         msg = conn.execute(select(InboundMessage)).one()
     assert msg.route_attempts == 1 and msg.route_error == ""
@@ -167,7 +164,7 @@ def test_a_text_that_always_fails_to_route_waits_for_a_person(
         emulator.inject(KEEPER, "Silver Subaru KX19 ABC at Docking")
         wait_for(lambda: troubles.count(engine).unrouted == 1, 10, "routing to give up")
         daemon.outbox.enqueue(KEEPER, "the modem still sends")
-        wait_for(lambda: "the modem still sends" in texts_to(tmp_path, KEEPER), 10, "a send")
+        wait_for(lambda: "the modem still sends" in sent_to(tmp_path, KEEPER), 10, "a send")
     finally:
         daemon.stop()
     [shown] = troubles.texts(engine)
@@ -195,9 +192,9 @@ def test_a_text_stored_but_not_filed_when_the_gateway_died_is_filed_at_start(
         emulator.store.add_all(pdus)  # the same SMS, never deleted from the SIM
         daemon.workers[0]._next_sweep = 0.0
         daemon.workers[0].wake.set()
-        wait_for(lambda: len(texts_to(tmp_path, OFFICER)) == 1, 10, "the forward")
+        wait_for(lambda: len(sent_to(tmp_path, OFFICER)) == 1, 10, "the forward")
         wait_for(lambda: emulator.store.indices() == [], 10, "the SIM read and emptied")
-        wait_for(lambda: len(texts_to(tmp_path, KEEPER)) == 1, 10, "the thanks")
+        wait_for(lambda: len(sent_to(tmp_path, KEEPER)) == 1, 10, "the thanks")
     finally:
         daemon.stop()
     assert count(engine, InboundMessage) == 1 and count(engine, Sighting) == 1
@@ -214,9 +211,9 @@ def test_the_same_text_read_twice_is_one_message_and_one_sighting(
     daemon.workers[0]._next_sweep = 0.0
     daemon.workers[0].wake.set()
     wait_for(lambda: emulator.store.indices() == [], 10, "both read")
-    wait_for(lambda: len(texts_to(tmp_path, KEEPER)) == 1, 10, "the thanks")
+    wait_for(lambda: len(sent_to(tmp_path, KEEPER)) == 1, 10, "the thanks")
     assert count(engine, InboundMessage) == 1 and count(engine, Sighting) == 1
-    assert len(texts_to(tmp_path, OFFICER)) == 1
+    assert len(sent_to(tmp_path, OFFICER)) == 1
 
 
 def test_an_outbound_message_that_makes_the_driver_raise_is_parked(
@@ -234,7 +231,7 @@ def test_an_outbound_message_that_makes_the_driver_raise_is_parked(
     monkeypatch.setattr(worker.modem, "send", crashing)
     bad = daemon.outbox.enqueue(KEEPER, "crash me", "urgent")
     daemon.outbox.enqueue(KEEPER, "after the crash", "bulk")
-    wait_for(lambda: "after the crash" in texts_to(tmp_path, KEEPER), 10, "the next message")
+    wait_for(lambda: "after the crash" in sent_to(tmp_path, KEEPER), 10, "the next message")
     with engine.connect() as conn:
         status, error = conn.execute(
             select(Message.status, Message.last_error).where(Message.id == bad)
@@ -262,5 +259,5 @@ def test_a_step_that_raises_does_not_stop_the_worker(
     worker.wake.set()
     wait_for(lambda: worker.faults == 1, 10, "the fault to be survived")
     daemon.outbox.enqueue(KEEPER, "still here")
-    wait_for(lambda: "still here" in texts_to(tmp_path, KEEPER), 10, "a send after the fault")
+    wait_for(lambda: "still here" in sent_to(tmp_path, KEEPER), 10, "a send after the fault")
     assert not worker.stalled(60)
