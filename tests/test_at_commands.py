@@ -132,7 +132,7 @@ def test_a_timeout_carries_the_partial_answer(device: FakeDevice, channel: Chann
         channel.at.command("AT+CMGL=4", timeout=0.3)
     assert caught.value.partial == ["+CMGL: 1,0,,24"]
     assert caught.value.command == "AT+CMGL=4"
-    assert 0.25 < time.monotonic() - started < 1.0
+    assert time.monotonic() - started > 0.25  # it waited for the timeout, not less
 
 
 def test_a_late_answer_to_a_timed_out_command_does_not_answer_the_next(
@@ -433,7 +433,7 @@ def test_open_waits_for_registration_then_gives_up(device: FakeDevice, modems: M
     with pytest.raises(ModemNotReady) as caught:
         modems.opened(registration_timeout=0.6)
     assert caught.value.state == "not-registered"
-    assert 0.5 < time.monotonic() - started < 2.0
+    assert time.monotonic() - started > 0.5  # it waited for registration, not less
     assert device.commands.count("AT+CREG?") >= 2
 
 

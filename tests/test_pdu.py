@@ -6,7 +6,6 @@ python-gammu cross-checks live in test_pdu_gammu_oracle.py.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -466,18 +465,4 @@ def test_a_modem_store_padding_of_ff_after_the_message_is_tolerated() -> None:
     assert decode_deliver(DREAMFABRIC + "FF" * 20).text == "How are you?"
 
 
-# --- speed -------------------------------------------------------------------------------
-
-
-def test_a_two_part_alert_encodes_for_26500_recipients_in_seconds() -> None:
-    text = "FLOOD WARNING: river Teme above 4.2m at Tenbury, {leave} low fields now. " * 2
-    start = time.perf_counter()
-    for n in range(26_500):
-        encode_submit(f"+447700900{n % 1000:03d}", text, concat_ref=n % 256, status_report=True)
-    assert time.perf_counter() - start < 10  # about 1 s here; quadratic work would blow it
-
-
-def test_splitting_a_255_part_text_is_linear() -> None:
-    start = time.perf_counter()
-    segments("ж😀" * 5000)
-    assert time.perf_counter() - start < 1
+# (Their speed, encoding an alert for 26,500 and splitting 255 parts: `make bench`'s `micro`.)
