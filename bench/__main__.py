@@ -21,16 +21,19 @@ from bench.report import Row, error_row, machine, table, write_json
 # name -> module; run in this order (the peer's comparison needs the throughput figure).
 BENCHMARKS = {
     "throughput": "bench.throughput",
+    "sync_cost": "bench.sync_cost",
     "bare_loop": "bench.bare_loop",
     "peer": "bench.peer",
     "inbound_latency": "bench.inbound_latency",
     "sighting_forward": "bench.sighting_forward",
+    "sighting_broadcast": "bench.sighting_broadcast",
     "pool": "bench.pool",
     "subscriber_import": "bench.subscriber_import",
     "fanout": "bench.fanout",
     "idle": "bench.idle",
     "scale_out": "bench.scale_out",
     "console": "bench.console",
+    "micro": "bench.micro",
 }
 
 

@@ -16,6 +16,9 @@ import logging
 import queue
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from bench.report import Row
 from gateway import config as config_mod
 from gateway import migrate
 from gateway.daemon import Daemon
-from gateway.db import utcnow
+from gateway.db import make_engine, utcnow
 from hardware.emulator import Emulator
 from hardware.emulator.outbound import SubmittedPart
 
@@ -38,22 +41,27 @@ DESK = "+447700900699"
 PLATES = ("KX19 ABC", "YR68 XYZ", "AB12 CDE", "NG07 KLM", "LD15 TUV")
 
 
-def build_daemon(workdir: Path, device: str) -> Daemon:
+def build_daemon(
+    workdir: Path, device: str, members: int = TEXTS, *, synchronous: str = "FULL"
+) -> Daemon:
+    """The daemon on `device`, `members` keepers on the DOCKING list (the first ones text
+    the sightings), an officer on duty; `synchronous` is SQLite's, for the cost of FULL."""
+    url = f"sqlite:///{workdir / 'smsgw.db'}"
     cfg = config_mod.from_dict(
         {
-            "database": {"url": f"sqlite:///{workdir / 'smsgw.db'}"},
+            "database": {"url": url},
             "gateway": {"node": "bench"},
             "modem": [{"name": "m1", "driver": "at", "port": device, "max_recipients_per_day": 0}],
             "rota": {"fallback_number": DESK},
         },
         "<bench>",
     )
-    daemon = Daemon(cfg)
+    daemon = Daemon(cfg, engine=make_engine(url, synchronous=synchronous))
     migrate.upgrade(daemon.engine)
     daemon.subscribers.add_list("Docking farms", "DOCKING")
-    for i in range(TEXTS):
+    for i in range(members):
         daemon.subscribers.join(
-            drama_number(300 + i), "DOCKING", name=f"Keeper {i}", method="officer", by="bench"
+            keeper(i), "DOCKING", name=f"Keeper {i}", method="officer", by="bench"
         )
     officer = daemon.rota.add_operator("PC Bench", OFFICER)
     now = utcnow()
@@ -61,7 +69,27 @@ def build_daemon(workdir: Path, device: str) -> Daemon:
     return daemon
 
 
-def measure(workdir: Path, n: int = TEXTS) -> list[float]:
+def keeper(i: int) -> str:
+    return drama_number(300 + i)
+
+
+def sighting_text(i: int) -> str:
+    """The i-th report, marked "(i)" so its forward can be told apart."""
+    plate = PLATES[i % len(PLATES)].replace("1", str(i % 10), 1)
+    return f"Silver Subaru {plate} 2 men with lurchers heading to Docking ({i})"
+
+
+@dataclass(frozen=True)
+class Running:
+    emulator: Emulator
+    daemon: Daemon
+    forwards: queue.Queue[tuple[float, str]]  # (when its AT+CMGS reached the modem, text)
+
+
+@contextmanager
+def running(workdir: Path, members: int = TEXTS) -> Iterator[Running]:
+    """The daemon on a ready emulated modem that takes a real modem's 3 s a send; every
+    forward to the officer is stamped with when its AT+CMGS reached the modem."""
     emulator = Emulator(log_path=str(workdir / "emulator.jsonl"), send_latency=SEND_LATENCY)
     device = emulator.start()
     forwards: queue.Queue[tuple[float, str]] = queue.Queue()
@@ -74,25 +102,37 @@ def measure(workdir: Path, n: int = TEXTS) -> list[float]:
             accepted(part)
 
     emulator.network.on_sent = on_sent
-    daemon = build_daemon(workdir, device)
-    latencies: list[float] = []
     try:
-        daemon.start()
-        wait_for(lambda: all(w.connected for w in daemon.workers), 15, "the modem to be ready")
-        time.sleep(0.5)  # let the start-up sweep of the SIM store finish
-        for i in range(n):
-            plate = PLATES[i % len(PLATES)].replace("1", str(i % 10), 1)
-            text = f"Silver Subaru {plate} 2 men with lurchers heading to Docking ({i})"
-            started = time.perf_counter()
-            emulator.inject(drama_number(300 + i), text)
-            marker = f"({i})"
-            found = re.compile(re.escape(marker)).search
-            latencies.append(await_text(forwards, found, marker, SEND_LATENCY + 5) - started)
-            time.sleep(SPACING)
+        daemon = build_daemon(workdir, device, members)
+        try:
+            daemon.start()
+            wait_for(lambda: all(w.connected for w in daemon.workers), 15, "the modem to be ready")
+            time.sleep(0.5)  # let the start-up sweep of the SIM store finish
+            yield Running(emulator, daemon, forwards)
+        finally:
+            daemon.stop()
+            daemon.engine.dispose()
     finally:
-        daemon.stop()
-        daemon.engine.dispose()
         emulator.stop()
+
+
+def time_forward(run: Running, i: int, timeout: float = SEND_LATENCY + 5) -> float:
+    """Keeper i texts sighting i: seconds until its forward's AT+CMGS reached the modem.
+    Returns once the modem accepted the forward, one send later (`timeout` after the
+    text at the latest)."""
+    started = time.perf_counter()
+    run.emulator.inject(keeper(i), sighting_text(i))
+    marker = f"({i})"
+    found = re.compile(re.escape(marker)).search
+    return await_text(run.forwards, found, marker, timeout) - started
+
+
+def measure(workdir: Path, n: int = TEXTS) -> list[float]:
+    latencies: list[float] = []
+    with running(workdir) as run:
+        for i in range(n):
+            latencies.append(time_forward(run, i))
+            time.sleep(SPACING)
     return latencies
 
 

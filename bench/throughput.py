@@ -101,9 +101,17 @@ def finished_note(counts: dict[str, int]) -> str:
 
 
 def measure(
-    workdir: Path, n: int = MESSAGES, latency: float = LATENCY, *, reports: bool = True
+    workdir: Path,
+    n: int = MESSAGES,
+    latency: float = LATENCY,
+    *,
+    reports: bool = True,
+    daemon_argv: Sequence[str] = (*SMSGW, "daemon"),
 ) -> tuple[SendRate, float, dict[str, int]]:
-    """Returns the send rate, the daemon's peak memory in MB and the outbox's counts."""
+    """Returns the send rate, the daemon's peak memory in MB and the outbox's counts.
+
+    `daemon_argv` starts the daemon (given `--config`): another launcher of the same
+    daemon, such as bench.normal_daemon's, is measured the same way."""
     link, log = workdir / "modem", workdir / "emulator.jsonl"
     db_url = f"sqlite:///{workdir / 'smsgw.db'}"
     items = texts(n)
@@ -111,7 +119,7 @@ def measure(
     emulator = start_emulator(link, log, "--send-latency", str(latency))
     try:
         config = write_config(workdir, db_url, [link], reports=reports)
-        daemon = start([*SMSGW, "daemon", "--config", str(config)], workdir / "daemon.log")
+        daemon = start([*daemon_argv, "--config", str(config)], workdir / "daemon.log")
         try:
             wait_for(
                 lambda: count_lines(log) >= n or daemon.poll() is not None,
