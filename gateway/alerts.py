@@ -48,7 +48,8 @@ class AlertInfo:
     started_at: datetime | None  # set when the fan-out has queued every recipient
 
 
-def _info(row: Any) -> AlertInfo:
+def info_of(row: Any) -> AlertInfo:
+    """An `alerts` row as AlertInfo (the reports read rows themselves)."""
     ids = tuple(int(x) for x in row.list_ids.split(",") if x)
     return AlertInfo(
         row.id,
@@ -65,8 +66,10 @@ def _info(row: Any) -> AlertInfo:
 
 
 def phase(info: AlertInfo, progress: Mapping[str, int]) -> str:
-    """What the control room calls the alert now. The row stays "sending" for good; it has
-    gone out ("sent") once the fan-out finished and no message still waits for a modem."""
+    """What the control room calls the alert now: every command, page and API answer
+    shows this, never the row's status. The row stays "sending" for good; the alert is
+    finished ("sent") once the fan-out is done and each message is in a final state
+    (sent, delivered, failed, cancelled, opted out): none still waits for a modem."""
     waiting = progress.get("queued", 0) + progress.get("sending", 0)
     if info.status == "sending" and info.started_at is not None and not waiting:
         return "sent"
@@ -154,7 +157,7 @@ class Alerts:
         with self.engine.connect() as conn:
             row = conn.execute(select(Alert).where(Alert.id == alert_id)).one()
             done = set(conn.scalars(select(Message.to).where(Message.alert_id == alert_id)))
-        info = _info(row)
+        info = info_of(row)
         if info.status not in ("sending", "scheduled"):
             return 0
         chosen = [r for r in self.subscribers.recipients(info.list_ids) if r.phone not in done]
@@ -223,7 +226,8 @@ class Alerts:
         return int(stopped)
 
     def resend_failed(self, ref: str, *, by: str) -> int:
-        """Queue again only the recipients whose message failed."""
+        """Queue again only the recipients whose message failed; an opted-out recipient
+        (status opted_out) is not a failure and is never sent again."""
         info = self._require(ref)
         with self.engine.begin() as conn:
             count = conn.execute(
@@ -283,7 +287,7 @@ class Alerts:
     def get(self, ref: str) -> AlertInfo | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(Alert).where(Alert.ref == ref.strip().upper())).first()
-        return _info(row) if row else None
+        return info_of(row) if row else None
 
     def _require(self, ref: str) -> AlertInfo:
         found = self.get(ref)
@@ -294,7 +298,7 @@ class Alerts:
     def recent(self, limit: int = 50) -> list[AlertInfo]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(Alert).order_by(Alert.id.desc()).limit(limit)).all()
-        return [_info(r) for r in rows]
+        return [info_of(r) for r in rows]
 
     def recent_with_progress(self, limit: int = 50) -> list[tuple[AlertInfo, dict[str, int]]]:
         """The newest alerts with their messages by state: two queries however many alerts,

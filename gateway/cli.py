@@ -167,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("name")
     p.add_argument("--phone", required=True)
-    p.add_argument("--pin-file", default=None, help="a file holding the PIN for RELAY by SMS")
+    p.add_argument(
+        "--pin-file", default=None, help="a file holding the PIN for RELAY and CLOSE by SMS"
+    )
     p = rota.add_parser("add-shift", help="a shift; times in ISO, local when no zone")
     p.set_defaults(handler=field.rota)
     _add_config(p)

@@ -6,6 +6,7 @@ The file is read into frozen dataclasses once; everything else takes those, neve
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import socket
 import tomllib
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gateway.phone import InvalidNumber, normalise
 
 DEFAULT_PATH = "/etc/smsgw/config.toml"
 DRIVERS = ("at", "gammu", "emulator")
@@ -80,8 +83,9 @@ class OutboxConfig:
 class InboundConfig:
     sweep_interval: float = 60.0  # a safety net under +CMTI; it also empties a full SIM store
     partial_timeout: float = 600.0  # seconds to wait for missing parts before storing a partial
-    # A sender over this many texts in flood_window seconds gets no more replies (their
-    # texts are still stored): two auto-responders must not drain the SIM between them.
+    # A sender over this many texts in flood_window seconds gets no more replies and their
+    # reports are not forwarded (their texts are still stored and filed): two
+    # auto-responders must not drain the SIM between them.
     flood_limit: int = 6
     flood_window: float = 600.0
 
@@ -89,7 +93,7 @@ class InboundConfig:
 @dataclass(frozen=True)
 class RotaConfig:
     fallback_number: str = ""  # the control room desk: gets what nobody on duty took
-    admin_number: str = ""  # the rota admin: warned before a gap in cover
+    admin_number: str = ""  # the rota admin: warned before a gap in cover, and of a PIN lock
     escalate_after: float = 600.0  # seconds an unacknowledged sighting waits per step
     gap_warning: float = 7200.0  # seconds before a gap starts that the admin is warned
     reminder_before: float = 3600.0  # seconds before a shift that the officer is reminded
@@ -125,6 +129,11 @@ class WebConfig:
     listen: str = "127.0.0.1:8080"
     secret_key: str = ""  # signs console sessions; empty: a new one each start
     secure_cookies: bool = False  # true when the console is served over HTTPS
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client.
+    trusted_proxies: tuple[str, ...] = ()
+
+
+MIN_SECRET_KEY = 32  # characters: a short key can be guessed, and then any cookie forged
 
 
 @dataclass(frozen=True)
@@ -189,13 +198,60 @@ def from_dict(raw: dict[str, Any], where: str = "<config>") -> Config:
     built = tuple(_build(ModemConfig, m, where, f"modem[{i}]") for i, m in enumerate(modems))
     _check_modems(built, where)
     config = Config(path=where, modems=built, **sections)
+    _check_web(config.web, where)
     try:
         ZoneInfo(config.gateway.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
             f"{where}: gateway.timezone {config.gateway.timezone!r} is not a time zone"
         ) from None
+    return _normalise_numbers(config, where)
+
+
+# The numbers the gateway texts or prints by itself; `smsgw doctor` says what an empty one
+# leaves unreported (gateway/doctor_numbers.py).
+NUMBER_KEYS = (
+    ("gateway", "admin_number"),
+    ("gateway", "number"),
+    ("rota", "fallback_number"),
+    ("rota", "admin_number"),
+)
+
+
+def _normalise_numbers(config: Config, where: str) -> Config:
+    """Each number in NUMBER_KEYS as E.164, national forms read in gateway.country, so
+    that it matches the numbers the database holds. A value that is not a possible number
+    is an error naming its key (possible, not valid: see gateway/phone.py)."""
+    for section, key in NUMBER_KEYS:
+        part = getattr(config, section)
+        value = getattr(part, key).strip()
+        if value:
+            try:
+                value = normalise(value, config.gateway.country)
+            except InvalidNumber:
+                raise ConfigError(
+                    f"{where}: {section}.{key} {getattr(part, key)!r} is not a possible "
+                    f"phone number (read in gateway.country {config.gateway.country!r})"
+                ) from None
+        part = dataclasses.replace(part, **{key: value})
+        config = dataclasses.replace(config, **{section: part})
     return config
+
+
+def _check_web(web: WebConfig, where: str) -> None:
+    if 0 < len(web.secret_key) < MIN_SECRET_KEY:
+        raise ConfigError(
+            f"{where}: web.secret_key must be at least {MIN_SECRET_KEY} characters "
+            f"(or empty for a new key at each start): make one with "
+            f"`python3 -c 'import secrets; print(secrets.token_hex(32))'`"
+        )
+    for i, proxy in enumerate(web.trusted_proxies):
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{where}: web.trusted_proxies[{i}] {proxy!r} is not an address or network"
+            ) from None
 
 
 def _check_modems(modems: tuple[ModemConfig, ...], where: str) -> None:

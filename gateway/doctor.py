@@ -26,6 +26,7 @@ from gateway import doctor_modem, migrate, troubles
 from gateway.config import Config
 from gateway.db import make_engine, sqlite_path
 from gateway.doctor_check import Check, command, fail, ok, warn
+from gateway.doctor_numbers import number_checks
 from gateway.inbound import ROUTE_ATTEMPTS
 
 MIN_FREE = 200_000_000  # bytes; SQLite needs room for its WAL and to grow
@@ -43,6 +44,8 @@ def run(config: Config) -> Iterator[Check]:
     """Every check, in the order a person would look; yielded as found, since a modem
     probe takes seconds."""
     yield ok("config", f"{config.path} ({_count(len(config.modems), 'modem')})")
+    yield console_check(config)
+    yield from number_checks(config)
     engine, found = database_checks(config)
     yield from found
     try:
@@ -55,6 +58,19 @@ def run(config: Config) -> Iterator[Check]:
             engine.dispose()
     yield disk_check(config)
     yield clock_check(ZoneInfo(config.gateway.timezone))
+
+
+def console_check(config: Config) -> Check:
+    """The config loader refuses a short key; an empty one works, but badly."""
+    if not config.web.secret_key:
+        return warn(
+            "console",
+            "web.secret_key is empty: a new key at each start signs everyone out of "
+            "the console whenever the gateway restarts",
+            f"set web.secret_key in {config.path} to the output of "
+            "`python3 -c 'import secrets; print(secrets.token_hex(32))'`",
+        )
+    return ok("console", "web.secret_key set: sessions survive a restart")
 
 
 def database_checks(config: Config) -> tuple[Engine | None, list[Check]]:

@@ -31,6 +31,10 @@ def state_of(net: NetworkState) -> tuple[str, str]:
         return SIM_STATES[net.sim]
     if net.sim not in ("ready", ""):
         return "no-sim", f"SIM state {net.sim}"
+    if net.registration == "unknown" and net.rssi != 0:
+        # The modem will not say (libgammu's query fails on a modem without AT+CGATT):
+        # try to send, as gammu-smsd does; a refused send is retried, a wait never ends.
+        return "ready", "registration unknown: sending anyway"
     if not net.registered:
         if net.rssi in (None, 0):
             return "no-signal", "no signal: move the modem or fit an aerial"

@@ -9,6 +9,10 @@ Whatever arrives is kept. Characters a database refuses (PostgreSQL takes no NUL
 no database takes half a UTF-16 surrogate pair) are replaced, the message carries a note
 saying so and its part keeps the raw PDU. A message is routed at least once: `routed_at`
 is set only when every handler has finished, and unrouted ones are routed again.
+
+An officer's PIN is never written: a command that carries one (`RELAY S1042 DOCKING 4821`)
+is stored as `RELAY S1042 DOCKING ****`, in the part and the message, its digest taken of
+the redacted text and its raw PDU not kept; the PIN travels to the router in memory only.
 """
 
 from __future__ import annotations
@@ -16,16 +20,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.config import InboundConfig
 from gateway.db import utcnow
 from gateway.models import InboundMessage, InboundPart, UndecodablePdu
+from gateway.operator_words import redact
 from gateway.privacy import mask
 
 log = logging.getLogger(__name__)
@@ -59,6 +64,9 @@ class Received:
     routed: bool = True  # False until routing finished (or while it keeps failing)
     route_error: str = ""  # why routing last failed
     note: str = ""  # what was replaced to store the text
+    # The PIN taken out of an officer's command: in memory only, for the routing that
+    # follows the store; a text routed again from the database has none.
+    pin: str = field(default="", repr=False, compare=False)
 
 
 MessageHandler = Callable[[Received], None]
@@ -70,6 +78,19 @@ def _naive_utc(ts: datetime) -> datetime:
 
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def texts_in_window(engine: Engine, sender: str, window: float) -> int:
+    """Texts stored from `sender` in the last `window` seconds (this one included): the
+    flood limit's count, for keyword replies, officers' refusals and sightings alike."""
+    since = utcnow() - timedelta(seconds=window)
+    with engine.connect() as conn:
+        count = conn.scalar(
+            select(func.count())
+            .select_from(InboundMessage)
+            .where(InboundMessage.sender == sender, InboundMessage.received_at >= since)
+        )
+    return int(count or 0)
 
 
 def storable(text: str) -> tuple[str, int]:
@@ -101,22 +122,27 @@ class Inbox:
         """
         now = utcnow()
         text, replaced = storable(part.text)
+        text, pin = redact(text)
         sender, bad_sender = storable(part.sender)
+        altered = bool(replaced or bad_sender or len(sender) > SENDER_MAX)
         row = {
             "sender": sender[:SENDER_MAX],
             "sc_timestamp": _naive_utc(part.sc_timestamp),
             "concat_ref": part.concat_ref,
             "part": part.part,
             "parts": part.parts,
-            "digest": _digest(part.text),
+            # Of what is stored: a hash of a 4-digit PIN's text would give the PIN away.
+            "digest": _digest(text) if pin else _digest(part.text),
             "text": text,
             "received_at": now,
             "modem": modem,
-            "pdu": pdu if (replaced or bad_sender or len(sender) > SENDER_MAX) else None,
+            "pdu": pdu if altered and not pin else None,  # a PDU would hold the PIN
         }
         note = f"{replaced} character(s) the database cannot hold replaced" if replaced else ""
-        if row["pdu"] is not None and not note:
+        if altered and not note:
             note = "sender altered to be stored"
+        if altered and pin:
+            note += " (raw PDU not kept: it carried a PIN)"
         stored = IncomingPart(
             str(row["sender"]), part.sc_timestamp, text, part.concat_ref, part.part, part.parts
         )
@@ -137,7 +163,10 @@ class Inbox:
             log.info("inbound part from %s read again; already stored", mask(part.sender))
             return []
         if note:
-            log.warning("inbound part from %s: %s (raw PDU kept)", mask(part.sender), note)
+            kept = " (raw PDU kept)" if row["pdu"] is not None else ""
+            log.warning("inbound part from %s: %s%s", mask(part.sender), note, kept)
+        if pin and part.parts <= 1:
+            done = [replace(msg, pin=pin) for msg in done]
         for msg in done:
             log.info(
                 "inbound message %d stored (%d part(s), complete=%s)",
@@ -230,6 +259,14 @@ class Inbox:
         text = "".join(
             by_number.get(n, f"[part {n} of {msg.parts} missing]") for n in range(1, msg.parts + 1)
         )
+        text, pin = redact(text)
+        if pin:  # a command in several parts (padded out): its first part holds it all
+            for n in range(1, msg.parts + 1):
+                conn.execute(
+                    update(InboundPart)
+                    .where(InboundPart.message_id == msg_id, InboundPart.part == n)
+                    .values(text=text if n == 1 else "", pdu=None)
+                )
         conn.execute(
             update(InboundMessage)
             .where(InboundMessage.id == msg_id)
@@ -244,6 +281,7 @@ class Inbox:
             complete,
             msg.parts,
             msg.routed_at is not None,
+            pin=pin,
         )
 
     def flush_partials(self, now: datetime | None = None) -> list[Received]:

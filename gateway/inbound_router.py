@@ -2,7 +2,13 @@
 else is a report, handed to whoever listens (the sightings desk).
 
 A sender who floods the gateway still has every text stored, but gets no more replies:
-two auto-responders answering each other must not drain the SIM's allowance.
+two auto-responders answering each other must not drain the SIM's allowance. An
+officer's refused command (a wrong PIN above all) obeys the same limit; one carried out
+is always answered.
+
+A JOIN or STOP naming no list we have is a mistyped keyword when it is the keyword and
+the word alone, or the word is close to a list's keyword: it gets one reply and is not
+a sighting. With more words and nothing close ("Join us at the farm") it is a report.
 
 A text may be routed more than once (routing is at least once: see the worker), so every
 effect is keyed by the text: its reply is queued under "reply:<id>" (a sighting's thanks
@@ -12,18 +18,16 @@ keyword changes are idempotent.
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from gateway import keywords
 from gateway.alerts import Alerts
 from gateway.config import Config
-from gateway.db import utcnow
-from gateway.inbound import Received
-from gateway.models import InboundMessage
+from gateway.inbound import Received, texts_in_window
 from gateway.operator_commands import OperatorDesk
 from gateway.outbox import Outbox
 from gateway.phone import InvalidNumber
@@ -59,11 +63,16 @@ class InboundRouter:
             if ref:
                 log.info("inbound message %d is a reply to alert %s", msg.id, ref)
         if self.desk is not None and msg.complete:
-            reply = self.desk.handle(msg.sender, msg.text, source=f"inbound:{msg.id}")
+            reply = self.desk.handle(msg.sender, msg.text, pin=msg.pin, source=f"inbound:{msg.id}")
             if reply is not None:  # an officer's ACK, CLOSE or RELAY: duty, ahead of alerts
-                self.outbox.enqueue(msg.sender, reply, "duty", key=reply_key(msg))
+                if reply.refused and self.flooding(msg.sender):
+                    log.warning("%s is flooding the gateway: no refusal sent", mask(msg.sender))
+                else:
+                    self.outbox.enqueue(msg.sender, reply.text, "duty", key=reply_key(msg))
                 return
         command = keywords.parse(msg.text) if msg.complete else None
+        if command is not None and self.reads_like_a_report(command):
+            command = None
         if command is None:
             for handler in self.on_report:
                 handler(msg)
@@ -73,10 +82,6 @@ class InboundRouter:
         except (SubscriberError, InvalidNumber) as exc:
             log.info("keyword %s from %s not done: %s", command.kind, mask(msg.sender), exc)
             return
-        if answer == self.replies.unknown_list.format(keyword=command.list_keyword):
-            # "Join us at the farm" reads like JOIN US: answer it, but let the desk see it too.
-            for handler in self.on_report:
-                handler(msg)
         if self.flooding(msg.sender):
             log.warning(
                 "%s is flooding the gateway: no reply to %s", mask(msg.sender), command.kind
@@ -85,14 +90,18 @@ class InboundRouter:
         self.outbox.enqueue(msg.sender, answer, "normal", key=reply_key(msg))
 
     def flooding(self, sender: str) -> bool:
-        since = utcnow() - timedelta(seconds=self.config.inbound.flood_window)
-        with self.engine.connect() as conn:
-            count = conn.scalar(
-                select(func.count())
-                .select_from(InboundMessage)
-                .where(InboundMessage.sender == sender, InboundMessage.received_at >= since)
-            )
-        return (count or 0) > self.config.inbound.flood_limit
+        flood = self.config.inbound
+        return texts_in_window(self.engine, sender, flood.flood_window) > flood.flood_limit
+
+    def reads_like_a_report(self, command: keywords.Command) -> bool:
+        """A JOIN of no list we have, with more words after it and no keyword it could be
+        a slip for: "Join us at the farm" is news for the desk, not a mistyped keyword."""
+        if command.kind != "join" or not command.name:
+            return False
+        known = [x.keyword for x in self.subscribers.lists()]
+        if command.list_keyword in known:
+            return False
+        return not difflib.get_close_matches(command.list_keyword, known, n=1, cutoff=0.75)
 
     def obey(self, sender: str, command: keywords.Command) -> str:
         """Carry out one keyword; returns the reply text."""
@@ -101,7 +110,8 @@ class InboundRouter:
             found = subs.find_list(command.list_keyword)
             if found is None:
                 return r.unknown_list.format(keyword=command.list_keyword)
-            subs.join(sender, found.keyword, name=command.name, method="sms")
+            # The person asks for this list: a STOP of theirs is lifted for it (only).
+            subs.join(sender, found.keyword, name=command.name, method="sms", lift_stop=True)
             return r.join.format(list=found.name, keyword=found.keyword)
         if command.kind == "stop" and command.list_keyword:
             found = subs.find_list(command.list_keyword)

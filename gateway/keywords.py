@@ -16,6 +16,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
+from gateway.operator_words import VERBS as OPERATOR_VERBS
+
 Kind = Literal["join", "stop", "start", "help", "lists", "quiet", "quiet-off"]
 
 STOP_WORDS = frozenset(
@@ -34,6 +36,15 @@ _GLOBAL = frozenset(
 )  # fmt: skip
 # Courtesies people wrap keywords in; "x" is a British sign-off kiss.
 _POLITE = frozenset({"PLEASE", "PLS", "PLZ", "THANKS", "THANX", "THX", "TA", "CHEERS", "TY"})
+RESERVED = frozenset(
+    {w.replace(" ", "") for w in STOP_WORDS}
+    | _KEYWORDS.keys()
+    | OPERATOR_VERBS
+    | {"PATROL"}  # kept for the officers' patrol commands to come
+    | _GLOBAL  # "STOP ALERTS" stops everything, so a list ALERTS could not be left
+    | _POLITE  # "JOIN THANKS" reads as a bare JOIN
+)
+"""Words that can never be a list's keyword: the texts that use them mean something else."""
 _MAX_NAME_WORDS = 4
 _MAX_COMMAND = 160  # longer than one GSM-7 part is never a keyword command
 
@@ -85,6 +96,11 @@ def parse(text: str, *, stop_words: Collection[str] = STOP_WORDS) -> Command | N
     if kind in ("help", "lists") and not args:
         return Command(kind)
     return None
+
+
+def reserved(keyword: str) -> bool:
+    """Whether `keyword` is, or spells with a dash or underscore, a reserved word."""
+    return keyword.upper().replace("-", "").replace("_", "") in RESERVED
 
 
 def _words(text: str) -> list[str]:

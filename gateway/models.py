@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -180,6 +180,29 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class ConsoleSession(Base):
+    """A console sign-in that is still valid. The cookie carries its token; signing out
+    deletes the row, a new password or deactivation deletes all of the user's, so a
+    copied cookie stops working (Flask keeps the session itself in the cookie)."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_console_sessions_user", "user_id"),)
+
+
+class LoginBucket(Base):
+    """The login rate limit's token bucket for one user name (gateway/login_limit.py)."""
+
+    __tablename__ = "login_buckets"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    full_at: Mapped[float] = mapped_column(Float)  # epoch seconds when the bucket is full
+
+
 class AuditEntry(Base):
     """Append-only record of who did what. The migration adds triggers that refuse
     UPDATE and DELETE, so not even a bug in this code can rewrite history."""
@@ -298,7 +321,7 @@ class Operator(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(32), unique=True)
-    pin_hash: Mapped[str] = mapped_column(String(256), default="")  # for RELAY by SMS
+    pin_hash: Mapped[str] = mapped_column(String(256), default="")  # for RELAY and CLOSE by SMS
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, literal_column, select, update
+from sqlalchemy import Engine, func, insert, literal_column, or_, select, update
 
 from gateway.db import utcnow
 from gateway.models import Message, ModemStatus
@@ -137,6 +137,25 @@ def all_modems(engine: Engine) -> list[ModemView]:
         )
         for r in rows
     ]
+
+
+def others_can_send(engine: Engine, name: str, *, heard_within: float) -> bool:
+    """Whether a modem other than `name`, on any gateway, is ready, has recorded its state
+    in the last `heard_within` seconds (a dead gateway's rows say "ready" for good) and has
+    some of its daily budget left. Only then may `name` rest for long."""
+    since = utcnow() - timedelta(seconds=heard_within)
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(ModemStatus.name)
+            .where(
+                ModemStatus.name != name,
+                ModemStatus.state == "ready",
+                ModemStatus.updated_at >= since,
+                or_(ModemStatus.day_left.is_(None), ModemStatus.day_left > 0),
+            )
+            .limit(1)
+        ).first()
+    return found is not None
 
 
 def recent_sends(engine: Engine, modem: str) -> list[tuple[float, str]]:

@@ -49,7 +49,9 @@ log = logging.getLogger(__name__)
 PRIORITIES = {"duty": -1, "urgent": 0, "normal": 1, "bulk": 2}
 DUTY = PRIORITIES["duty"]
 PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
-STATES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
+# opted_out: a broadcast dropped just before it went, its recipient having sent STOP
+# after it was queued; final, and not a failure (nothing to resend).
+STATES = ("queued", "sending", "sent", "delivered", "failed", "cancelled", "opted_out")
 LOG_EACH_UP_TO = 10  # a broadcast logs one line for its batch, not one per recipient
 PARKED = "parked: "  # the start of last_error on a message that crashed the sender
 
@@ -406,6 +408,12 @@ class Outbox:
         self._finish(msg_id, status="failed", failed_at=utcnow(), last_error=reason)
         log.warning("message %d failed: %s", msg_id, reason)
 
+    def mark_opted_out(self, msg_id: int, reason: str) -> None:
+        """The recipient opted out after the broadcast was queued: it is not sent, and it
+        is not a failure, so `alerts resend` leaves it alone."""
+        self._finish(msg_id, status="opted_out", last_error=reason)
+        log.info("message %d not sent: %s", msg_id, reason)
+
     def park(self, msg_id: int, error: BaseException) -> None:
         """The message made our own code or the database raise: take it out of the queue
         for good (an operator may resend it) rather than meet it again at the next claim."""
@@ -453,6 +461,13 @@ class Outbox:
         )
         log.info("message %d handed back: %s", msg_id, reason)
         self._notify()
+
+    def unclaim(self, msg_id: int) -> None:
+        """A message claimed ahead gives way: something more pressing may have been queued
+        since (a text came in, and with it a duty forward). Back in the queue, untouched."""
+        self._finish(
+            msg_id, status="queued", next_attempt_at=utcnow(), attempts=Message.attempts - 1
+        )
 
     def _finish(self, msg_id: int, **values: object) -> None:
         stmt = (

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
+from gateway.alerts import info_of, phase
 from gateway.csv_rows import escape_cell
 from gateway.db import utcnow
 from gateway.models import Alert, InboundMessage, Message, Sighting, SubscriberList
@@ -196,7 +197,7 @@ def alerts_csv(engine: Engine, period: Period) -> str:
             a.ref,
             local_time(a.created_at, period.zone).isoformat(timespec="seconds"),
             a.created_by,
-            a.status,
+            phase(info_of(a), states.get(a.id, {})),
             "; ".join(names.get(int(i), f"list {i}") for i in a.list_ids.split(",") if i),
             a.recipients,
             *(states.get(a.id, {}).get(s, 0) for s in STATES),

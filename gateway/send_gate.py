@@ -17,7 +17,7 @@ from gateway.subscribers import Subscribers
 
 @dataclass(frozen=True)
 class Verdict:
-    action: str  # "send", "drop" or "defer"
+    action: str  # "send", "drop" (opted out: never sent, never resent) or "defer"
     reason: str = ""
     until: datetime | None = None  # naive UTC, for "defer"
 

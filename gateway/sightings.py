@@ -4,6 +4,12 @@ then to the control room desk.
 
 Reports of the same registration within the correlation window are linked; a vehicle
 reported by two or more people is "hot". A relayed alert never names the reporter.
+
+A sender over the flood limit (inbound.flood_limit texts in flood_window seconds) still
+has every text filed, open and visible on the console, but gets no thanks, and the
+reports are neither forwarded nor escalated: two auto-responders (or an officer's "I'm
+driving" answering its own forwards) must not loop through the SIM. The officer on duty
+gets one notice when a sender crosses the limit.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from gateway import audit, sighting_parser
 from gateway.config import Config
 from gateway.db import temporary_ref, utcnow
-from gateway.inbound import Received
-from gateway.models import Sighting, SightingVehicle, Subscriber
+from gateway.inbound import Received, texts_in_window
+from gateway.models import Message, Sighting, SightingVehicle, Subscriber
 from gateway.outbox import Outbox
 from gateway.registration import normalise_registration
 from gateway.rota import OperatorInfo, Rota
@@ -47,6 +53,12 @@ class SightingInfo:
     hot: bool
     created_at: datetime
     parsed: dict[str, object]
+
+
+def found(info: SightingInfo, field: str) -> list[str]:
+    """One list the parser filled ("grid_refs", "colours"...), as strings; [] if absent."""
+    value = info.parsed.get(field)
+    return [str(x) for x in value if x] if isinstance(value, list) else []
 
 
 def plate_pattern(text: str) -> str:
@@ -88,6 +100,8 @@ class Sightings:
         transaction, once per text (a text routed again finds its sighting filed)."""
         parsed = sighting_parser.parse(msg.text, self.gazetteer)
         now = utcnow()
+        flood = self.config.inbound
+        count = texts_in_window(self.engine, msg.sender, flood.flood_window)
         with self.engine.begin() as conn:
             filed = conn.execute(select(Sighting).where(Sighting.inbound_id == msg.id)).first()
             if filed is not None:
@@ -120,17 +134,22 @@ class Sightings:
             self._mark_hot(conn, parsed.registrations, now)
             row = conn.execute(select(Sighting).where(Sighting.id == sid)).one()
             info = _info(row)  # type: ignore[arg-type]
-            # The forward first: on a real modem each send takes about 3 s, and the
-            # officer's copy must not wait behind the thanks (it is duty traffic besides).
-            self._forward_in(conn, info, 0, now)
-            self.outbox.enqueue_in(
-                conn,
-                msg.sender,
-                self.config.replies.sighting.format(ref=ref),
-                "normal",
-                kind="direct",
-                key=f"thanks:{msg.id}",
-            )
+            if count > flood.flood_limit:
+                if count == flood.flood_limit + 1:  # the text that crossed the limit
+                    self._flood_notice_in(conn, info, count)
+                log.warning("sighting %s: its sender is flooding; not forwarded", ref)
+            else:
+                # The forward first: on a real modem each send takes about 3 s, and the
+                # officer's copy must not wait behind the thanks (duty traffic besides).
+                self._forward_in(conn, info, 0, now)
+                self.outbox.enqueue_in(
+                    conn,
+                    msg.sender,
+                    self.config.replies.sighting.format(ref=ref),
+                    "normal",
+                    kind="direct",
+                    key=f"thanks:{msg.id}",
+                )
         self.outbox.wake()
         log.info(
             "sighting %s filed from %s",
@@ -177,19 +196,44 @@ class Sightings:
         return [_info(r) for r in rows]  # type: ignore[arg-type]
 
     def short_form(self, info: SightingInfo) -> str:
-        who = info.sender_name or info.sender
+        """One SMS part: what was read from the report (plates, grid reference, postcode,
+        what3words, place) and a number to call back come first, and the free text is
+        cut to fit; it repeats what came first, so nothing is lost that was found."""
+        where = [
+            *found(info, "grid_refs"),
+            *found(info, "postcodes"),
+            *(f"///{w}" for w in found(info, "what3words")),
+        ]
         head = " ".join(
             x
             for x in (
                 info.ref,
                 "HOT" if info.hot else "",
                 ", ".join(info.registrations),
+                *where,
                 info.place,
             )
             if x
         )
+        who = " ".join(x for x in (info.sender_name, info.sender) if x)
         text = f"{head} from {who}: {info.text}"
         return text if len(text) <= FORWARD_LIMIT else text[: FORWARD_LIMIT - 3] + "..."
+
+    def _flood_notice_in(self, conn: Connection, info: SightingInfo, count: int) -> None:
+        """Tell whoever would have had the forward that this sender's reports stop coming."""
+        primary, backup = self.rota.on_duty()
+        target = primary or backup
+        number = target.phone if target else self.config.rota.fallback_number
+        if not number:
+            return
+        minutes = round(self.config.inbound.flood_window / 60)
+        who = " ".join(x for x in (info.sender_name, info.sender) if x)
+        text = (
+            f"{info.ref}: {who} sent {count} texts in {minutes} min. This one and the next "
+            "are filed but not forwarded (flood): see the console."
+        )
+        key = f"flood:{info.id}"
+        self.outbox.enqueue_in(conn, number, text[:FORWARD_LIMIT], "duty", kind="direct", key=key)
 
     def forward(self, info: SightingInfo, level: int, now: datetime | None = None) -> str:
         """Send to the primary (0), backup (1) or desk (2); during a gap, straight to the desk."""
@@ -222,7 +266,14 @@ class Sightings:
         if not number:
             log.error("sighting %s: nobody on duty and no rota.fallback_number", info.ref)
             return ""
-        self.outbox.enqueue_in(conn, number, self.short_form(info), "duty", kind="direct")
+        self.outbox.enqueue_in(
+            conn,
+            number,
+            self.short_form(info),
+            "duty",
+            kind="direct",
+            key=f"forward:{info.id}:{level}",  # each step once, and what a bare ACK reads
+        )
         log.info("sighting %s forwarded to the %s", info.ref, LEVELS[level])
         return LEVELS[level]
 
@@ -290,6 +341,25 @@ class Sightings:
         if done:
             audit.record(self.engine, by, "sighting-closed", ref)
         return bool(done)
+
+    def latest_forwarded_to(self, phone: str, look_back: int = 50) -> SightingInfo | None:
+        """The latest open report forwarded to this number (of its last `look_back`
+        forwards): what an officer's bare ACK means."""
+        with self.engine.connect() as conn:
+            keys = conn.scalars(
+                select(Message.dedupe_key)
+                .where(Message.to == phone, Message.dedupe_key.startswith("forward:"))
+                .order_by(Message.id.desc())
+                .limit(look_back)
+            ).all()
+            ids = [int(str(k).split(":")[1]) for k in keys]
+            row = conn.execute(
+                select(Sighting)
+                .where(Sighting.id.in_(ids), Sighting.status == "open")
+                .order_by(Sighting.id.desc())
+                .limit(1)
+            ).first()
+        return _info(row) if row else None  # type: ignore[arg-type]
 
     def latest_open(self) -> SightingInfo | None:
         with self.engine.connect() as conn:

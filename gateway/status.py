@@ -8,29 +8,30 @@ from typing import Any
 from sqlalchemy import Engine
 
 from gateway import modem_status
-from gateway.alerts import Alerts
+from gateway.alerts import Alerts, phase
 from gateway.config import Config
 from gateway.outbox import Outbox
+from gateway.privacy import mask
 from gateway.rota import OperatorInfo, Rota
 from gateway.subscribers import Subscribers
 
 RECENT_ALERTS = 5  # alerts whose progress the status shows
 
 
-def status_report(engine: Engine, config: Config) -> dict[str, Any]:
+def status_report(engine: Engine, config: Config, *, whole_numbers: bool = True) -> dict[str, Any]:
     """Messages by state, each modem's last known health, who is on duty, the latest
-    alerts' progress."""
+    alerts' progress. Numbers are masked unless `whole_numbers` (viewers get a mask)."""
     outbox = Outbox(engine, config.outbox, config.node)
     alerts = Alerts(engine, outbox, Subscribers(engine, config.gateway.country))
     recent = [(a, alerts.progress(a.ref)) for a in alerts.recent(RECENT_ALERTS)]
     return {
         "messages": outbox.counts(),
         "modems": [m.as_dict() for m in modem_status.all_modems(engine)],
-        "on_duty": on_duty(engine, config),
+        "on_duty": on_duty(engine, config, whole_numbers=whole_numbers),
         "alerts": [
             {
                 "ref": a.ref,
-                "status": a.status,
+                "status": phase(a, progress),
                 "recipients": a.recipients,
                 "created_by": a.created_by,
                 "created_at": a.created_at.isoformat() + "Z",
@@ -42,15 +43,19 @@ def status_report(engine: Engine, config: Config) -> dict[str, Any]:
     }
 
 
-def on_duty(engine: Engine, config: Config) -> dict[str, Any]:
+def on_duty(engine: Engine, config: Config, *, whole_numbers: bool = True) -> dict[str, Any]:
     """Who gets a sighting forwarded now; during a gap, the desk's number does."""
     primary, backup = Rota(engine, config.gateway.country).on_duty()
 
-    def person(op: OperatorInfo | None) -> dict[str, str] | None:
-        return {"name": op.name, "phone": op.phone} if op else None
+    def shown(phone: str) -> str:
+        return phone if whole_numbers else mask(phone)
 
+    def person(op: OperatorInfo | None) -> dict[str, str] | None:
+        return {"name": op.name, "phone": shown(op.phone)} if op else None
+
+    fallback = config.rota.fallback_number
     return {
         "primary": person(primary),
         "backup": person(backup),
-        "fallback": config.rota.fallback_number or None,
+        "fallback": shown(fallback) if fallback else None,
     }

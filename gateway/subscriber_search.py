@@ -71,13 +71,15 @@ def search(
     *,
     country: str = "GB",
     partial_numbers: bool = True,
+    numbers: bool = True,
     limit: int = PAGE,
     offset: int = 0,
 ) -> Found:
-    """People matching `query`: a number in any format, some of its digits (when
-    `partial_numbers`; the console refuses that to viewers, who see numbers masked, so
-    they cannot recover a number digit by digit), or part of a name."""
-    by, where = _condition(query, country, partial_numbers)
+    """People matching `query`: a number in any format (when `numbers`), some of its
+    digits (when `partial_numbers`), or part of a name. The console refuses both to
+    viewers, who see numbers masked: a search by number tells whether that number
+    subscribes, so trying numbers ending in a mask's digits would rebuild it."""
+    by, where = _condition(query, country, partial_numbers and numbers, numbers)
     page = (
         select(Subscriber)
         .where(where)
@@ -118,13 +120,17 @@ def consents(engine: Engine, subscriber_id: int, limit: int = 100) -> list[Conse
         ]
 
 
-def _condition(query: str, country: str, partial: bool) -> tuple[str, ColumnElement[bool]]:
+def _condition(
+    query: str, country: str, partial: bool, whole: bool
+) -> tuple[str, ColumnElement[bool]]:
     text = query.strip()
     known = Subscriber.phone.is_not(None)
     if not text:
         return "", known
     if not NUMBERISH.fullmatch(text):
         return "name", known & Subscriber.name.icontains(text, autoescape=True)
+    if not whole:
+        return "number", false()
     try:
         return "number", Subscriber.phone == normalise(text, country)
     except InvalidNumber:

@@ -1,7 +1,9 @@
 """Subscribers, their lists and their consent.
 
 Every join and leave writes a consent record saying how (SMS keyword, QR, officer,
-import), when, and which officer. A global STOP outranks every list; START undoes it.
+import), when, and which officer. A global STOP outranks every list; START undoes it,
+and a JOIN texted by the person lifts it for the list joined (their other lists stay left).
+A list's keyword is never a word the gateway obeys by SMS (gateway.keywords.RESERVED).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from gateway import audit
+from gateway import audit, keywords
 from gateway.db import utcnow
 from gateway.models import Consent, Membership, Subscriber, SubscriberList
 from gateway.phone import normalise
@@ -63,6 +65,11 @@ class Subscribers:
         if not name or len(name) > 100:
             raise SubscriberError("a list needs a name of 1-100 characters")
         word = clean_keyword(keyword)
+        if keywords.reserved(word):
+            raise SubscriberError(
+                f"{word} is a word the gateway obeys by SMS (STOP, JOIN, HELP, ACK...), so "
+                "it cannot be a list's keyword: choose another"
+            )
         try:
             with self.engine.begin() as conn:
                 list_id = conn.execute(
@@ -154,11 +161,16 @@ class Subscribers:
         method: str = "sms",
         by: str = "",
         key_contact: bool | None = None,
+        lift_stop: bool = False,
     ) -> ListInfo:
+        """`lift_stop` only when the person asked (their own JOIN): an officer or an
+        import never undoes an opt-out."""
         number = normalise(phone, self.country)
         target = self.require_list(list_name)
         with self.engine.begin() as conn:
             sub = self._subscriber(conn, number, name.strip()[:100])
+            if lift_stop:
+                self._lift_stop(conn, sub, target.id, method, by)
             values: dict[str, object] = {"active": True}
             if key_contact is not None:
                 values["key_contact"] = key_contact
@@ -180,6 +192,26 @@ class Subscribers:
                 )
             self._consent(conn, sub, target.id, "join", method, by)
         return target
+
+    def _lift_stop(self, conn: Connection, sub: int, list_id: int, method: str, by: str) -> None:
+        """Lift a global STOP for one list: the person's other lists, which the STOP
+        refused, are left (each recorded), so only the list they asked for resumes."""
+        if not conn.scalar(select(Subscriber.stopped).where(Subscriber.id == sub)):
+            return
+        others = conn.scalars(
+            select(Membership.list_id).where(
+                Membership.subscriber_id == sub, Membership.active, Membership.list_id != list_id
+            )
+        ).all()
+        conn.execute(
+            update(Membership)
+            .where(Membership.subscriber_id == sub, Membership.list_id.in_(others))
+            .values(active=False)
+        )
+        for other in others:
+            self._consent(conn, sub, other, "leave", method, by)
+        conn.execute(update(Subscriber).where(Subscriber.id == sub).values(stopped=False))
+        self._consent(conn, sub, None, "start", method, by)
 
     def leave(self, phone: str, list_name: str, *, method: str = "sms", by: str = "") -> ListInfo:
         number = normalise(phone, self.country)

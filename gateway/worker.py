@@ -41,6 +41,12 @@ BUDGET_NOTE_INTERVAL = 10.0  # seconds between updates of the remaining budget s
 REPORT_BATCH = 50  # delivery reports applied in one transaction ...
 REPORT_WAIT = 1.0  # ... or once the oldest has waited this many seconds
 FAULT_PAUSE = 1.0  # seconds a worker waits after a step raised something unforeseen
+# The last modem that can send never rests longer than this (README "Modems in the field"):
+# it pauses for the outbox's retry wait, doubling with each rest in a row, up to this.
+LAST_MODEM_REST = 60.0
+# A modem's row not written for this many health intervals (or budget notes, which a busy
+# modem writes instead) is not taken as ready: its gateway may be dead.
+HEARD_WITHIN = 3
 ProbeFactory = Callable[[str], Modem]
 Gate = Callable[[Claimed], Verdict]
 
@@ -86,6 +92,9 @@ class ModemWorker:
         self._failures = 0  # failed opens in a row
         self._send_failures = 0  # failed sends in a row
         self._rest_until = 0.0
+        self._rests = 0  # rests since the last good send
+        self._next_rest_check = 0.0
+        self._admin_told = ""  # "", or "short"/"long": the rest the admin was last told of
         self._next_sweep = 0.0
         self._next_send = 0.0
         self._next_health = 0.0
@@ -307,7 +316,8 @@ class ModemWorker:
         except ModemError as exc:
             self._send_failed(msg, exc)
             return True
-        self._send_failures = 0
+        self._send_failures = self._rests = 0
+        self._admin_told = ""
         self.budget.record(msg.to)
         self._publish_budget()
         # Claim the next one in the same commit, unless something else should run first.
@@ -345,7 +355,7 @@ class ModemWorker:
             return True
         verdict = self.gate(msg)
         if verdict.action == "drop":
-            self.outbox.mark_failed(msg.id, verdict.reason)
+            self.outbox.mark_opted_out(msg.id, verdict.reason)
         elif verdict.action == "defer" and verdict.until is not None:
             self.outbox.defer(msg.id, verdict.until, verdict.reason)
         return verdict.action == "send"
@@ -354,6 +364,7 @@ class ModemWorker:
         now = self.clock()
         if self._rest_until:
             if now < self._rest_until:
+                self._cut_rest_if_alone(now)
                 return False
             self._rest_until = 0.0
             self.state = "ready"
@@ -372,21 +383,66 @@ class ModemWorker:
             self.rest(f"{self._send_failures} failed sends in a row, last: {exc}")
 
     def rest(self, reason: str) -> None:
-        """Stop sending for a while; the other modems carry on and the admin is told."""
-        seconds = self.settings.rest_seconds
+        """Stop sending for a while; the other modems carry on and the admin is told. The
+        last modem that can send only pauses briefly (see `_short_rest`): a rest would
+        silence the gateway, and the admin's notice with it."""
+        alone = not self._others_can_send()
+        seconds = self._short_rest() if alone else self.settings.rest_seconds
+        self._rests += 1
         self._rest_until = self.clock() + seconds
+        self._next_rest_check = self.clock() + UNHEALTHY_RECHECK
         self._send_failures = 0
         self.release()
         self.state = "resting"
         until = utcnow() + timedelta(seconds=seconds)
         self._record("resting", reason, resting_until=until, last_error=reason)
-        log.warning("modem %s resting for %.0f s: %s", self.name, seconds, reason)
-        if self.config.gateway.admin_number:
-            self.outbox.enqueue(
-                self.config.gateway.admin_number,
-                f"smsgw: modem {self.name} rested for {seconds / 60:.0f} min: {reason}"[:300],
-                "duty",
-            )
+        log.warning("modem %s resting for %.1f s: %s", self.name, seconds, reason)
+        self._tell_admin(seconds, reason, alone)
+
+    def _short_rest(self) -> float:
+        """The outbox's retry wait, doubling with each rest since the last good send, at
+        most LAST_MODEM_REST (and never more than the configured rest)."""
+        wait = self.config.outbox.retry_base * 2.0 ** min(self._rests, 30)
+        return min(wait, LAST_MODEM_REST, self.settings.rest_seconds)
+
+    def _others_can_send(self) -> bool:
+        heard = HEARD_WITHIN * max(self.config.gateway.health_interval, BUDGET_NOTE_INTERVAL)
+        try:
+            return modem_status.others_can_send(self.engine, self.name, heard_within=heard)
+        except Exception:  # the database is in trouble: do not silence the gateway as well
+            log.exception("modem %s: could not tell whether other modems can send", self.name)
+            return False
+
+    def _cut_rest_if_alone(self, now: float) -> None:
+        """While resting long, look now and then whether the others still can send; when
+        none can, this modem is the last one and its rest is cut to a short pause."""
+        if now < self._next_rest_check or self._rest_until - now <= LAST_MODEM_REST:
+            return
+        self._next_rest_check = now + UNHEALTHY_RECHECK
+        if self._others_can_send():
+            return
+        seconds = self._short_rest()
+        self._rest_until = now + seconds
+        self._update(resting_until=utcnow() + timedelta(seconds=seconds))
+        log.warning("modem %s: no other modem can send; back in %.1f s", self.name, seconds)
+
+    def _tell_admin(self, seconds: float, reason: str, alone: bool) -> None:
+        """One notice a bout of failures (again if a short pause became a long rest),
+        queued as duty for whichever modem can send first: never pinned to this one."""
+        told = "short" if alone else "long"
+        if not self.config.gateway.admin_number or self._admin_told in (told, "long"):
+            return
+        self._admin_told = told
+        how = (
+            f"failing, and no other modem can send: it tries again within {LAST_MODEM_REST:.0f} s"
+            if alone
+            else f"rested for {seconds / 60:.0f} min"
+        )
+        self.outbox.enqueue(
+            self.config.gateway.admin_number,
+            f"smsgw: modem {self.name} {how}: {reason}"[:300],
+            "duty",
+        )
 
     def release(self) -> None:
         """Hand back a message claimed ahead but never sent (on stop, rest or a lost port)."""
@@ -425,11 +481,18 @@ class ModemWorker:
         }
 
     def read_inbound(self) -> bool:
+        """Take what the modem announced. A text may queue a duty forward, which must not
+        wait behind the message claimed ahead with the last outcome (the modem announces a
+        text that came during a send right after that send's answer, so the claim can win
+        the race): that message goes back to the queue and the next claim decides."""
         worked = False
         while True:
             try:
                 event = self.events.get_nowait()
             except queue.Empty:
+                if worked and self._claimed is not None:
+                    self.outbox.unclaim(self._claimed.id)
+                    self._claimed = None
                 return worked
             worked = True
             if event.kind == "port-lost":

@@ -84,6 +84,7 @@ def test_resend_queues_only_the_failed(alerts: Alerts, engine: Engine) -> None:
         "delivered": 0,
         "failed": 0,
         "cancelled": 0,
+        "opted_out": 0,
     }
 
 

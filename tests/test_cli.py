@@ -7,15 +7,21 @@ import subprocess
 from datetime import timedelta
 from pathlib import Path
 
-from procs import SMSGW
+from procs import SMSGW, wait_for
 from sqlalchemy import Engine
 
-from gateway.config import InboundConfig
+from gateway import config as config_mod
+from gateway.alerts import Alerts
+from gateway.config import InboundConfig, OutboxConfig
+from gateway.daemon import Daemon
 from gateway.db import utcnow
 from gateway.inbound import Inbox, IncomingPart
+from gateway.outbox import Outbox
 from gateway.rota import Rota
+from gateway.subscribers import Subscribers
 
 ROOT = Path(__file__).resolve().parent.parent
+HOUR = timedelta(hours=1)
 
 
 def smsgw(*args: str) -> subprocess.CompletedProcess[str]:
@@ -44,6 +50,7 @@ def test_send_queues_a_message_and_prints_its_id(tmp_path: Path, db_url: str) ->
         "delivered": 0,
         "failed": 0,
         "cancelled": 0,
+        "opted_out": 0,
     }
     assert data["modems"] == []
 
@@ -158,3 +165,48 @@ def test_status_says_who_is_on_duty_and_where_a_gap_sends_sightings(
         "backup": None,
         "fallback": "+447700900999",
     }
+
+
+def test_alerts_shows_a_finished_alert_its_send_at_and_opted_out_recipients_apart(
+    tmp_path: Path, db_url: str, engine: Engine
+) -> None:
+    """Through a daemon on the emulator, with delivery reports: an alert whose messages
+    were all delivered is finished, not "sending" for good; a STOP that came while it was
+    queued is counted as opted out, not failed, and `alerts resend` leaves it alone."""
+    subs = Subscribers(engine)
+    subs.add_list("Docking farms", "DOCKING")
+    for n in (1, 2, 3):
+        subs.join(f"+44770090031{n}", "DOCKING", method="officer", by="pc")
+    alerts = Alerts(engine, Outbox(engine, OutboxConfig(), "test"), subs)
+    made = alerts.create("hare coursers at Docking", ["DOCKING"], by="op1")
+    later = alerts.create("lamping tonight", ["DOCKING"], by="op1", send_at=utcnow() + HOUR)
+    subs.set_stopped("+447700900312", True)  # STOP arrives while the alert is queued
+    cfg = config_mod.from_dict(
+        {
+            "database": {"url": db_url},
+            "gateway": {"node": "test"},
+            "modem": [{"name": "m1", "driver": "emulator", "log": str(tmp_path / "m1.log")}],
+            "outbox": {"poll_interval": 0.05},
+        }
+    )
+    daemon = Daemon(cfg, engine=engine)
+    daemon.start()
+    try:
+        wait_for(lambda: alerts.progress(made.ref)["delivered"] == 2, 20, "two delivered")
+    finally:
+        daemon.stop()
+    config = config_file(tmp_path, db_url)
+    listed = {a["ref"]: a for a in json.loads(smsgw("alerts", "--json", "--config", config).stdout)}
+    done = listed[made.ref]
+    assert done["status"] == "sent" and done["send_at"] is None
+    assert (done["progress"]["delivered"], done["progress"]["failed"]) == (2, 0)
+    assert done["progress"]["opted_out"] == 1
+    scheduled = listed[later.ref]
+    assert scheduled["status"] == "scheduled"
+    assert scheduled["send_at"] == later.send_at.isoformat() + "Z"  # type: ignore[union-attr]
+    lines = smsgw("alerts", "--config", config).stdout.splitlines()
+    [line] = [x for x in lines if x.startswith(made.ref)]
+    assert " sent " in line and "opted_out 1" in line and "sending" not in line
+    resent = smsgw("alerts", "resend", made.ref, "--config", config)
+    assert resent.returncode == 0 and "0 failed queued again" in resent.stdout
+    assert alerts.progress(made.ref)["queued"] == 0

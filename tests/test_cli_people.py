@@ -25,6 +25,8 @@ def test_lists_are_added_and_shown_with_member_counts(tmp_path: Path, db_url: st
     assert done.returncode == 0 and "JOIN DOCKING" in done.stdout
     again = smsgw("lists", "add", "Docking again", "--keyword", "DOCKING", "--config", cfg)
     assert again.returncode == 2 and "exists already" in again.stderr
+    reserved = smsgw("lists", "add", "Stoppers", "--keyword", "stop", "--config", cfg)
+    assert reserved.returncode == 2 and "STOP is a word the gateway obeys" in reserved.stderr
     shown = json.loads(smsgw("lists", "--json", "--config", cfg).stdout)
     assert [(x["name"], x["keyword"], x["members"]) for x in shown] == [
         ("Docking farms", "DOCKING", 0)

@@ -84,3 +84,57 @@ def test_the_environment_names_the_default_file(
 def test_integers_are_accepted_where_numbers_are_expected(tmp_path: Path) -> None:
     cfg = config.load(write(tmp_path, "[outbox]\nretry_base = 3\n"))
     assert cfg.outbox.retry_base == 3.0 and isinstance(cfg.outbox.retry_base, float)
+
+
+def test_a_short_secret_key_is_refused_naming_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, '[web]\nsecret_key = "x"\n')
+    with pytest.raises(config.ConfigError, match=r"web\.secret_key must be at least 32") as err:
+        config.load(path)
+    assert str(path) in str(err.value) and "token_hex" in str(err.value)
+    assert config.load(write(tmp_path, '[web]\nsecret_key = ""\n')).web.secret_key == ""
+    long_enough = "k" * config.MIN_SECRET_KEY
+    assert config.load(write(tmp_path, f'[web]\nsecret_key = "{long_enough}"\n')).web.secret_key
+
+
+def test_trusted_proxies_are_addresses_or_networks(tmp_path: Path) -> None:
+    text = '[web]\ntrusted_proxies = ["127.0.0.1", "10.0.0.0/8", "::1"]\n'
+    assert config.load(write(tmp_path, text)).web.trusted_proxies == (
+        "127.0.0.1",
+        "10.0.0.0/8",
+        "::1",
+    )
+    assert config.load(write(tmp_path, "")).web.trusted_proxies == ()
+    with pytest.raises(config.ConfigError, match=r"web\.trusted_proxies\[1\] 'proxy\.lan'"):
+        config.load(write(tmp_path, '[web]\ntrusted_proxies = ["::1", "proxy.lan"]\n'))
+
+
+def test_the_gateways_own_numbers_are_read_as_e164_in_the_gateways_country(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        '[gateway]\nadmin_number = "07700 900901"\nnumber = " +44 7700 900902 "\n\n'
+        '[rota]\nfallback_number = "0044 7700 900903"\nadmin_number = ""\n',
+    )
+    loaded = config.load(path)
+    assert (loaded.gateway.admin_number, loaded.gateway.number) == (
+        "+447700900901",
+        "+447700900902",
+    )
+    assert (loaded.rota.fallback_number, loaded.rota.admin_number) == ("+447700900903", "")
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [("gateway", "admin_number"), ("gateway", "number"), ("rota", "fallback_number"),
+     ("rota", "admin_number")],
+)  # fmt: skip
+@pytest.mark.parametrize("value", ["12", "07700 900", "the desk"])
+def test_a_number_that_is_not_a_possible_number_is_refused_naming_its_key(
+    tmp_path: Path, section: str, key: str, value: str
+) -> None:
+    path = write(tmp_path, f'[{section}]\n{key} = "{value}"\n')
+    with pytest.raises(config.ConfigError) as err:
+        config.load(path)
+    assert f"{section}.{key} {value!r} is not a possible phone number" in str(err.value)
+    assert str(path) in str(err.value)

@@ -18,9 +18,9 @@ from procs import SMSGW, start_daemon, stop, wait_for, write_config
 from sqlalchemy import Engine, update
 
 from gateway import migrate, modem_status
-from gateway.config import Config, DatabaseConfig, ModemConfig
+from gateway.config import Config, DatabaseConfig, ModemConfig, WebConfig
 from gateway.db import make_engine, utcnow
-from gateway.doctor import clock_check, disk_check, ntp_synchronised
+from gateway.doctor import clock_check, console_check, disk_check, ntp_synchronised
 from gateway.doctor_modem import checks
 from gateway.doctor_reading import network_check, signal_check
 from gateway.models import ModemStatus
@@ -53,10 +53,19 @@ def emulator() -> Iterator[Emulator]:
         yield emu
 
 
-def config_for(tmp_path: Path, db_url: str, port: str, pin: str = "") -> Path:
+NUMBERS = (
+    'admin_number = "07700 900901"\nnumber = "07700 900900"\n\n'
+    '[rota]\nfallback_number = "+447700900999"\nadmin_number = "+447700900998"\n\n'
+)
+
+
+def config_for(
+    tmp_path: Path, db_url: str, port: str, pin: str = "", numbers: str = NUMBERS
+) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[database]\nurl = "{db_url}"\n\n[gateway]\nnode = "test"\n\n'
+        f'[database]\nurl = "{db_url}"\n\n[gateway]\nnode = "test"\n{numbers}\n'
+        f'[web]\nsecret_key = "{"k" * 64}"\n\n'
         f'[[modem]]\nname = "m1"\ndriver = "at"\nport = "{port}"\npin = "{pin}"\n'
     )
     return path
@@ -85,6 +94,11 @@ def test_a_healthy_gateway_passes_every_check(
     lines = lines_by_name(done.stdout)
     assert list(lines) == [
         "config",
+        "console",
+        "admin number",
+        "gateway number",
+        "desk number",
+        "rota admin number",
         "database",
         "database schema",
         "database file",
@@ -102,6 +116,42 @@ def test_a_healthy_gateway_passes_every_check(
     assert lines["modem m1 network"].endswith("registered (home) on EE")
     assert lines["modem m1 signal"].endswith("-67 dBm, 4 of 5 bars")
     assert lines["clock"].endswith("synchronised (timedatectl)")
+    assert lines["admin number"].endswith("gateway.admin_number +447700900901")  # E.164
+
+
+def test_empty_numbers_warn_saying_what_goes_unreported(
+    tmp_path: Path, db_url: str, engine: Engine, emulator: Emulator, synced_path: dict[str, str]
+) -> None:
+    config = config_for(tmp_path, db_url, emulator.device, numbers="")
+    done = doctor(config, synced_path, "--json")
+    assert done.returncode == 0, done.stdout + done.stderr  # a warning does not fail
+    found = {c["name"]: c for c in json.loads(done.stdout)}
+    desk = found["desk number"]
+    assert desk["level"] == "warn"
+    assert "rota.fallback_number is empty" in desk["detail"]
+    assert "a sighting during a gap in the rota" in desk["detail"]
+    assert desk["detail"].endswith("reaches nobody")
+    assert f"set rota.fallback_number in {config}" in desk["advice"]
+    assert "modem is rested" in found["admin number"]["detail"]
+    assert "smsgw qr" in found["gateway number"]["detail"]
+    assert "before a gap in the rota" in found["rota admin number"]["detail"]
+
+
+def test_a_number_that_cannot_be_one_exits_2_naming_its_key(
+    tmp_path: Path, db_url: str, synced_path: dict[str, str]
+) -> None:
+    numbers = '\n[rota]\nfallback_number = "999"\n'
+    done = doctor(config_for(tmp_path, db_url, "/dev/null", numbers=numbers), synced_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "rota.fallback_number '999' is not a possible phone number" in done.stderr
+
+
+def test_an_empty_secret_key_warns_that_sessions_end_at_each_restart() -> None:
+    found = console_check(Config(path="/etc/smsgw/config.toml"))
+    assert (found.level, found.ok) == ("warn", True)
+    assert "web.secret_key is empty" in found.line() and "token_hex(32)" in found.advice
+    kept = console_check(Config(web=WebConfig(secret_key="k" * 32)))
+    assert kept.level == "ok"
 
 
 def test_a_sim_asking_for_a_pin_says_to_set_modem_pin_in_the_config(

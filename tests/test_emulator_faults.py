@@ -136,6 +136,18 @@ def test_signal_strength_follows_the_rssi_fault(emulator: Emulator, port: Client
     assert port.at("AT+CSQ") == ["+CSQ: 99,99", "OK"]
 
 
+def test_no_cgatt_makes_the_attach_query_an_error_and_leaves_the_rest(
+    emulator: Emulator, port: Client
+) -> None:
+    assert port.at("AT+CGATT?") == ["+CGATT: 1", "OK"]
+    emulator.faults.update(no_cgatt=True)
+    assert port.at("AT+CGATT?") == ["ERROR"]
+    assert port.at("AT+CREG?") == ["+CREG: 0,1", "OK"]
+    assert send(port).startswith("+CMGS: ")
+    with pytest.raises(BadFault):
+        emulator.faults.update(no_cgatt="yes")
+
+
 def test_the_at_driver_reads_each_fault_as_network_state(emulator: Emulator) -> None:
     modem = AtModem("emu", emulator.device, timeouts=FAST, registration_timeout=1.0)
     modem.open()

@@ -11,6 +11,7 @@ from procs import SMSGW, handed_over, wait_for
 from sqlalchemy import Engine
 
 from gateway import config as config_mod
+from gateway import modem_status
 from gateway.daemon import Daemon
 from gateway.inbound import Received
 from hardware.emulator import Emulator
@@ -49,6 +50,34 @@ def test_the_daemon_sends_and_receives_through_python_gammu(
         "+447700900802",
         "lamping near Fring crossroads",
     )
+
+
+def test_the_daemon_sends_through_gammu_on_a_modem_that_refuses_cgatt(
+    tmp_path: Path, db_url: str, engine: Engine
+) -> None:
+    """The registration is unknown (libgammu's network query fails): try to send."""
+    emu = Emulator()
+    emu.faults.update(no_cgatt=True)
+    device = emu.start()
+    cfg = config_mod.from_dict(
+        {
+            "database": {"url": db_url},
+            "gateway": {"node": "test"},
+            "modem": [{"name": "g1", "driver": "gammu", "port": device}],
+            "outbox": {"poll_interval": 0.1},
+        }
+    )
+    daemon = Daemon(cfg, engine=engine)
+    daemon.start()
+    try:
+        daemon.outbox.enqueue("+447700900803", "sent without AT+CGATT")
+        wait_for(lambda: handed_over(daemon.outbox) == 1, 45, "the send through gammu")
+        [modem] = modem_status.all_modems(engine)
+    finally:
+        daemon.stop()
+        emu.stop()
+    assert [(p.to, p.text) for p in emu.sent] == [("+447700900803", "sent without AT+CGATT")]
+    assert (modem.state, modem.registration) == ("ready", "unknown")
 
 
 def test_modem_probe_with_the_gammu_driver() -> None:

@@ -257,6 +257,21 @@ def test_polling_announces_a_new_message_and_an_unplug_is_reported() -> None:
         emulator.stop()
 
 
+def test_a_modem_without_cgatt_opens_and_sends_with_its_registration_unknown() -> None:
+    """libgammu's network query fails as a whole on an ERROR to AT+CGATT?; gammu-smsd
+    sends anyway, and so does the driver instead of waiting for a registration forever."""
+    with Emulator() as emulator:
+        emulator.faults.update(no_cgatt=True)
+        modem = GammuModem("g5", emulator.device, registration_timeout=10)
+        try:
+            modem.open()  # raised ModemNotReady (not registered) after 10 s
+            assert modem.network().registration == "unknown"
+            modem.send("+447700900205", "no CGATT here")
+        finally:
+            modem.close()
+        assert [(p.to, p.text) for p in emulator.sent] == [("+447700900205", "no CGATT here")]
+
+
 def test_a_missing_device_is_a_lost_port() -> None:
     modem = GammuModem("g4", "/dev/ttyUSB-smsgw-absent")
     with pytest.raises(PortLost):

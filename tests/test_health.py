@@ -30,6 +30,13 @@ def test_the_operator_reads_a_plain_state(net: NetworkState, state: str) -> None
     assert (advice == "") == (state == "ready")
 
 
+def test_an_unknown_registration_with_a_signal_is_tried() -> None:
+    """libgammu cannot tell on a modem without AT+CGATT: send and let a refusal retry."""
+    assert health.state_of(NetworkState("unknown", "", 20))[0] == "ready"
+    assert health.state_of(NetworkState("unknown", "", None))[0] == "ready"
+    assert health.state_of(NetworkState("unknown", "", 0))[0] == "no-signal"
+
+
 def test_the_pin_advice_names_the_config_key() -> None:
     assert "modem.pin" in health.state_of(NetworkState("unknown", sim="pin-required"))[1]
 

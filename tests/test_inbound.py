@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from gateway.config import InboundConfig
 from gateway.db import utcnow
 from gateway.inbound import Inbox, IncomingPart
-from gateway.models import InboundMessage
+from gateway.models import InboundMessage, InboundPart
 
 SENDER = "+447700900201"
 T0 = datetime(2026, 11, 21, 23, 15, 4, tzinfo=UTC)
@@ -88,3 +90,66 @@ def test_an_undecodable_pdu_is_kept(engine: Engine) -> None:
         rows = conn.execute(select(func.count()).select_from(InboundMessage)).scalar()
         kept = conn.exec_driver_sql("select pdu, error from undecodable_pdus").all()
     assert rows == 0 and [tuple(r) for r in kept] == [("07911326", "truncated")]
+
+
+def stored_texts(engine: Engine) -> tuple[list[str], list[tuple[str, str | None, str]]]:
+    """The messages' texts, and each part's (text, raw PDU, digest), in id order."""
+    with engine.connect() as conn:
+        texts = list(conn.scalars(select(InboundMessage.text).order_by(InboundMessage.id)))
+        parts = conn.execute(
+            select(InboundPart.text, InboundPart.pdu, InboundPart.digest).order_by(InboundPart.id)
+        ).all()
+    return texts, [tuple(p) for p in parts]  # type: ignore[misc]
+
+
+def test_an_officers_pin_is_stored_redacted_and_handed_on_in_memory_only(engine: Engine) -> None:
+    box = inbox(engine)
+    [msg] = box.store("m1", IncomingPart(SENDER, T0, "RELAY S1001 DOCKING 4821."))
+    assert (msg.text, msg.pin) == ("RELAY S1001 DOCKING ****.", "4821")
+    redacted = hashlib.sha1(b"RELAY S1001 DOCKING ****.").hexdigest()[:16]
+    assert stored_texts(engine) == (
+        ["RELAY S1001 DOCKING ****."],
+        [("RELAY S1001 DOCKING ****.", None, redacted)],  # no hash of the PIN's text either
+    )
+    assert box.recent()[0].pin == ""  # routed again from the database: no PIN to be had
+
+
+def test_the_raw_pdu_of_a_text_with_a_pin_is_not_kept(engine: Engine) -> None:
+    box = inbox(engine)
+    odd = SENDER + "\x00"  # an altered sender: its raw PDU would normally be kept
+    [msg] = box.store("m1", IncomingPart(odd, T0, "CLOSE S1001 4821"), pdu="0011AB4821")
+    assert msg.text == "CLOSE S1001 ****" and msg.pin == "4821"
+    texts, [(text, pdu, _)] = stored_texts(engine)
+    assert (texts, text, pdu) == (["CLOSE S1001 ****"], "CLOSE S1001 ****", None)
+    assert (
+        box.recent()[0].note == "sender altered to be stored (raw PDU not kept: it carried a PIN)"
+    )
+
+
+def test_a_command_padded_into_two_parts_is_redacted_in_both(engine: Engine) -> None:
+    box = inbox(engine)
+    box.store("m1", IncomingPart(SENDER, T0, "RELAY S1001" + " " * 150, 4, 1, 2))
+    [msg] = box.store("m1", IncomingPart(SENDER, T0, "DOCKING 4821", 4, 2, 2))
+    assert msg.pin == "4821" and msg.text.endswith("DOCKING ****")
+    texts, parts = stored_texts(engine)
+    assert texts == [msg.text] and [p[0] for p in parts] == [msg.text, ""]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Close to the farm gate, 2 men, 1234",  # a report that starts like CLOSE
+        "4821",
+    ],
+)
+def test_a_text_that_is_not_a_command_keeps_its_numbers(engine: Engine, text: str) -> None:
+    [msg] = inbox(engine).store("m1", IncomingPart(SENDER, T0, text))
+    assert (msg.text, msg.pin) == (text, "")
+
+
+def test_a_report_starting_with_relay_keeps_no_number_that_could_be_the_pin(
+    engine: Engine,
+) -> None:
+    text = "Relay S1001 DOCKING 4821 and tell Bob, KX19 ABC at Docking"
+    [msg] = inbox(engine).store("m1", IncomingPart(SENDER, T0, text))
+    assert (msg.text, msg.pin) == ("Relay S1001 DOCKING **** and tell Bob, KX19 ABC at Docking", "")

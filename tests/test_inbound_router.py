@@ -102,15 +102,52 @@ def test_lists_help_and_quiet_hours(gateway: tuple[Daemon, Emulator], tmp_path: 
     assert daemon.subscribers.quiet_hours(FARMER) is None
 
 
-def test_an_unknown_list_is_answered_and_the_text_still_reaches_the_desk(
+def test_join_with_more_words_and_no_list_like_it_is_a_report_with_one_reply(
     gateway: tuple[Daemon, Emulator], tmp_path: Path
 ) -> None:
     daemon, emulator = gateway
     emulator.inject(FARMER, "Join us at the farm")
-    wait_for(lambda: len(replies(tmp_path)) == 2, 10, "two replies")
-    assert any("no list called US" in r for r in replies(tmp_path))  # the keyword's answer
-    assert any(r.startswith("Thanks, logged as S") for r in replies(tmp_path))  # the sighting's
+    wait_for(lambda: replies(tmp_path) != [], 10, "the sighting's reference")
+    wait_for(lambda: daemon.outbox.counts()["queued"] == 0, 10, "the outbox empty")
+    assert [r.startswith("Thanks, logged as S") for r in replies(tmp_path)] == [True]
     assert [r.text for r in daemon.reports] == ["Join us at the farm"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("body", ["JOIN NOWHERE", "stop nowhere", "join dockng Tom Wright"])
+def test_a_mistyped_list_gets_one_helpful_reply_and_is_not_a_sighting(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path, body: str
+) -> None:
+    daemon, emulator = gateway
+    word = body.split()[1].upper()
+    assert text(emulator, tmp_path, body, 1) == (
+        f"There is no list called {word}. Text LISTS to see them."
+    )
+    wait_for(lambda: daemon.inbox.unrouted("e1") == [], 10, "the text routed")
+    wait_for(lambda: daemon.outbox.counts()["queued"] == 0, 10, "the outbox empty")
+    assert len(replies(tmp_path)) == 1
+    assert daemon.reports == [] and daemon.sightings.recent() == []  # type: ignore[attr-defined]
+
+
+def test_join_after_a_stop_lifts_it_for_that_list_only(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path, engine: Engine
+) -> None:
+    daemon, emulator = gateway
+    subs = daemon.subscribers
+    subs.join(FARMER, "DOCKING", method="officer", by="pc.smith")
+    subs.join(FARMER, "WNKEEPERS", method="officer", by="pc.smith")
+    docking, keepers = subs.require_list("DOCKING").id, subs.require_list("WNKEEPERS").id
+    assert "no more alerts" in text(emulator, tmp_path, "STOP", 1)
+    assert text(emulator, tmp_path, "JOIN DOCKING", 2).startswith("You have joined Docking farms")
+    assert [r.phone for r in subs.recipients([docking])] == [FARMER]  # the reply is true
+    assert subs.recipients([keepers]) == []  # the STOP still holds for the other list
+    with engine.connect() as conn:
+        trail = conn.execute(select(Consent.action, Consent.list_id).order_by(Consent.id)).all()
+    assert [tuple(t) for t in trail][2:] == [
+        ("stop", None),
+        ("leave", keepers),
+        ("start", None),
+        ("join", docking),
+    ]
 
 
 def test_a_sighting_is_not_a_keyword_and_gets_passed_on(
@@ -166,7 +203,9 @@ def test_a_broadcast_is_checked_again_just_before_it_goes(
             ]
 
     wait_for(lambda: states()[3] in ("sent", "delivered"), 10, "the urgent alert to the sleeper")
-    wait_for(lambda: states()[0] == "failed" and states()[2] == "failed", 10, "the stopped ones")
+    wait_for(
+        lambda: states()[0] == "opted_out" and states()[2] == "opted_out", 10, "the stopped ones"
+    )
     assert states()[1] == "queued"  # waits for the end of quiet hours
     assert replies(tmp_path, keeper) == [] and replies(tmp_path, sleeper) == ["urgent alert"]
 

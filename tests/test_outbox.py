@@ -96,6 +96,7 @@ def test_requeue_stale_puts_back_only_this_nodes_sending_rows(
         "delivered": 0,
         "failed": 0,
         "cancelled": 0,
+        "opted_out": 0,
     }
 
 

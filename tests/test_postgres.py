@@ -12,8 +12,9 @@ import pytest
 from pg import PgServer
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DatabaseError
 
-from gateway import migrate
+from gateway import audit, migrate
 from gateway.config import OutboxConfig
 from gateway.db import make_engine, utcnow
 from gateway.leader import LOCK_KEY, Leadership
@@ -141,3 +142,14 @@ def test_two_gateways_on_one_sqlite_file_take_turns_to_lead(tmp_path: object) ->
         second.release()
         one.dispose()
         two.dispose()
+
+
+def test_postgresql_refuses_to_truncate_the_audit_log(engines: list[Engine]) -> None:
+    """Row triggers do not fire on TRUNCATE (SQLite has none): migration 0010 adds a
+    statement trigger."""
+    engine = engines[0]
+    audit.record(engine, "admin1", "alert-sent", "ref A1")
+    for statement in ("TRUNCATE audit_log", "TRUNCATE audit_log RESTART IDENTITY CASCADE"):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    assert [e.actor for e in audit.entries(engine)] == ["admin1"]

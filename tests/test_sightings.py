@@ -2,63 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from procs import wait_for
+from sighting_daemon import BACKUP, DESK, KEEPER, OFFICER, STRANGER, on_shift, running, texts_to
 from sqlalchemy import Engine
 
 from gateway import audit
-from gateway import config as config_mod
 from gateway.daemon import Daemon
 from gateway.db import utcnow
 from hardware.emulator import Emulator
 
-KEEPER = "+447700900501"
-STRANGER = "+447700900502"
-OFFICER = "+447700900601"
-BACKUP = "+447700900602"
-DESK = "+447700900699"
-
 
 @pytest.fixture
-def gateway(tmp_path: Path, db_url: str, engine: Engine) -> Iterator[tuple[Daemon, Emulator]]:
-    cfg = config_mod.from_dict(
-        {
-            "database": {"url": db_url},
-            "gateway": {"node": "test"},
-            "modem": [{"name": "e1", "driver": "emulator", "log": str(tmp_path / "e.log")}],
-            "outbox": {"poll_interval": 0.05, "status_reports": False},
-            "rota": {"fallback_number": DESK, "escalate_after": 60},
-        }
-    )
-    daemon = Daemon(cfg, engine=engine)
-    daemon.subscribers.add_list("Docking farms", "DOCKING")
-    daemon.subscribers.join(KEEPER, "DOCKING", name="Tom Wright", method="officer", by="pc")
-    daemon.start()
-    emulator = daemon.built[0].emulator
-    assert emulator is not None
-    yield daemon, emulator
-    daemon.stop()
-
-
-def texts_to(tmp_path: Path, number: str) -> list[str]:
-    path = tmp_path / "e.log"
-    if not path.exists():
-        return []
-    entries: list[dict[str, Any]] = [json.loads(x) for x in path.read_text().splitlines()]
-    return [e["text"] for e in entries if e["to"] == number]
-
-
-def on_shift(daemon: Daemon, phone: str, role: str = "primary") -> int:
-    op = daemon.rota.add_operator(f"PC {phone[-3:]}", phone, pin="4821")
-    now = utcnow()
-    daemon.rota.add_shift(op.id, now - timedelta(hours=1), now + timedelta(hours=8), role=role)
-    return op.id
+def gateway(
+    tmp_path: Path, db_url: str, engine: Engine, request: pytest.FixtureRequest
+) -> Iterator[tuple[Daemon, Emulator]]:
+    with running(tmp_path, db_url, engine, **getattr(request, "param", {})) as started:
+        yield started
 
 
 def test_a_sighting_is_filed_answered_and_forwarded_to_the_officer_on_duty(
@@ -101,7 +65,7 @@ def test_ack_takes_a_sighting_and_stops_its_escalation(
     ref = daemon.sightings.recent()[0].ref
     emulator.inject(OFFICER, "ack")
     wait_for(lambda: len(texts_to(tmp_path, OFFICER)) == 2, 10, "the ACK answer")
-    assert texts_to(tmp_path, OFFICER)[1] == f"{ref} is yours."
+    assert texts_to(tmp_path, OFFICER)[1] == f"ACK: {ref}, 2 dogs running hares behind, is yours."
     assert daemon.sightings.get(ref).status == "acknowledged"  # type: ignore[union-attr]
     assert daemon.sightings.escalate_due(utcnow() + timedelta(hours=1)) == []
 
@@ -148,7 +112,7 @@ def test_relay_needs_the_pin_and_never_names_the_reporter(
     wait_for(lambda: len(texts_to(tmp_path, OFFICER)) == 2, 10, "the refusal")
     assert texts_to(tmp_path, OFFICER)[1] == "PIN refused."
     assert [e.action for e in audit.entries(engine, action="relay-refused")] == ["relay-refused"]
-    emulator.inject(OFFICER, f"RELAY {ref} DOCKING 4821")
+    emulator.inject(OFFICER, f"relay {ref} docking 4821")  # stored redacted: not the same text
     wait_for(lambda: len(texts_to(tmp_path, OFFICER)) == 3, 10, "the relay")
     assert "relayed as A" in texts_to(tmp_path, OFFICER)[2]
     wait_for(lambda: len(texts_to(tmp_path, KEEPER)) == 2, 10, "the alert to the farm")
@@ -175,3 +139,43 @@ def test_the_forward_goes_out_before_the_thanks(gateway: tuple[Daemon, Emulator]
     emulator.inject(KEEPER, "Blue Hilux YR68 XYZ at Sedgeford")
     wait_for(lambda: {p.to for p in emulator.sent} >= {OFFICER, KEEPER}, 10, "both texts")
     assert [p.to for p in emulator.sent][:2] == [OFFICER, KEEPER]
+
+
+@pytest.mark.parametrize("gateway", [{"inbound": {"flood_limit": 3}}], indirect=True)
+def test_a_flooding_sender_is_filed_but_not_thanked_forwarded_or_escalated(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    on_shift(daemon, OFFICER)
+    for n in range(5):
+        emulator.inject(STRANGER, f"Out of office: I will reply on Monday ({n})")
+        wait_for(lambda n=n: len(daemon.sightings.recent()) == n + 1, 10, "the text filed")
+    wait_for(lambda: daemon.outbox.counts()["queued"] == 0, 10, "the outbox empty")
+    wait_for(lambda: daemon.outbox.counts()["sending"] == 0, 10, "the last send done")
+    assert len(texts_to(tmp_path, STRANGER)) == 3  # flood_limit: the 4th and 5th get no thanks
+    *forwards, notice = texts_to(tmp_path, OFFICER)
+    refs = [s.ref for s in reversed(daemon.sightings.recent())]
+    assert [f.split()[0] for f in forwards] == refs[:3]
+    assert notice.startswith(f"{refs[3]}: {STRANGER} sent 4 texts") and "not forwarded" in notice
+    assert {s.status for s in daemon.sightings.recent()} == {"open"}  # all on the console
+    later = utcnow() + timedelta(hours=1)
+    assert sorted(daemon.sightings.escalate_due(later)) == [f"{r}:fallback" for r in refs[:3]]
+
+
+def test_a_forward_cut_to_one_part_keeps_the_location_and_the_number_to_call(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path
+) -> None:
+    daemon, emulator = gateway
+    on_shift(daemon, OFFICER)
+    text = (
+        "Two men with lurchers walking the field edge behind the old barn, one in a green "
+        "jacket, the other with a lamp, been there twenty minutes at least, they came in a "
+        "grey pickup parked by the gate. TF 7831 3851 PE31 6RJ ///filled.count.soap Stanhoe"
+    )
+    emulator.inject(KEEPER, text)
+    wait_for(lambda: texts_to(tmp_path, OFFICER) != [], 10, "the forward")
+    [forward] = texts_to(tmp_path, OFFICER)
+    head = forward.split(": ", 1)[0]
+    for kept in ("TF 7831 3851", "PE31 6RJ", "///filled.count.soap", "Stanhoe", KEEPER):
+        assert kept in head
+    assert "Tom Wright" in head and len(forward) <= 160 and forward.endswith("...")

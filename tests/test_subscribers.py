@@ -33,6 +33,20 @@ def test_a_list_keyword_is_upper_case_and_unique(subs: Subscribers) -> None:
         subs.add_list("Bad", "no spaces")
 
 
+@pytest.mark.parametrize(
+    "word",
+    [
+        *("STOP", "start", "HELP", "LISTS", "Join", "QUIET", "ACK", "CLOSE", "RELAY"),
+        *("PATROL", "SUBSCRIBE", "UNSUBSCRIBE", "END", "CANCEL", "QUIT", "opt-out", "INFO"),
+        "ALL",
+    ],
+)
+def test_a_word_the_gateway_obeys_cannot_be_a_list_keyword(subs: Subscribers, word: str) -> None:
+    with pytest.raises(SubscriberError, match="a word the gateway obeys by SMS"):
+        subs.add_list(f"The {word} list", word)
+    assert [x.keyword for x in subs.lists()] == ["DOCKING", "WNKEEPERS"]
+
+
 def test_joining_records_consent_with_how_and_who(subs: Subscribers, engine: Engine) -> None:
     subs.join("07700 900101", "DOCKING", name="Tom", method="sms")
     subs.join(B, "docking farms", method="officer", by="pc.smith")

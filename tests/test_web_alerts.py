@@ -24,6 +24,7 @@ from gateway.inbound import Inbox, IncomingPart
 from gateway.models import Alert, Message
 from gateway.outbox import Outbox
 from gateway.preview import preview
+from gateway.send_gate import SendGate
 from gateway.subscribers import Subscribers
 from gateway.templates import Templates
 
@@ -303,3 +304,28 @@ def test_the_progress_json_matches_the_outbox_and_ends_as_sent(
     assert "1 failed message(s) queued again" in resent.body
     assert figure(resent.body, "alert-status") == "sending"
     assert [e.action for e in audit.entries(engine, actor="operator1")].count("alert-resent") == 1
+
+
+def test_an_opted_out_recipient_is_counted_apart_and_never_resent(
+    console: str, engine: Engine, alerts: Alerts, subs: Subscribers
+) -> None:
+    made = alerts.create("Road closed at Docking", ["DOCKING"], by="operator1")
+    outbox = alerts.outbox
+    sent, failed, stopped = (outbox.claim("m1") for _ in range(3))
+    assert sent and failed and stopped
+    subs.set_stopped(stopped.to, True)  # STOP came while it was queued
+    verdict = SendGate(subs)(stopped)
+    assert verdict.action == "drop"
+    outbox.mark_opted_out(stopped.id, verdict.reason)  # what the worker does with a drop
+    outbox.mark_sent(sent.id, [7])
+    outbox.mark_failed(failed.id, "number not in service")
+    browser = signed_in(console)
+    got = json.loads(browser.get(f"/alerts/{made.ref}/progress").body)
+    assert (got["status"], got["done"]) == ("sent", 3)
+    assert (got["sent"], got["failed"], got["opted_out"]) == (1, 1, 1)
+    page = browser.get(f"/alerts/{made.ref}")
+    assert figure(page.body, "count-opted_out") == "1" and figure(page.body, "count-failed") == "1"
+    assert figure(page.body, "resend") == "Resend failed (1)"
+    resent = post(browser, f"/alerts/{made.ref}/resend", form_fields(page.body, "resend-form"))
+    assert "1 failed message(s) queued again" in resent.body
+    assert sorted(s for _, s, _ in outbox_rows(engine, made)) == ["opted_out", "queued", "sent"]

@@ -22,6 +22,7 @@ from web_client import Browser
 from gateway import audit, config, modem_status, subscriber_search, users
 from gateway.db import utcnow
 from gateway.outbox import STATES, Outbox
+from gateway.privacy import mask
 from gateway.rota import Rota
 from gateway.sightings import Sightings
 from gateway.subscribers import Subscribers
@@ -169,7 +170,7 @@ def test_sightings_are_listed_with_filters(
     [row] = body["sightings"]
     assert row["from"] == mobile(301) and row["registrations"] == ["KX19 ABC"]
     _, body, _ = call(console, "GET", "/api/v1/sightings?limit=1", tokens["viewer"])
-    assert body["sightings"][0]["from"] == "+447700900***"
+    assert body["sightings"][0]["from"] == mask(mobile(301)) == "+44****301"
     for bad in ("?status=lost", "?limit=0", "?limit=many", "?since=yesterday"):
         status, body, _ = call(console, "GET", "/api/v1/sightings" + bad, tokens["viewer"])
         assert status == 400 and body["error"], bad
@@ -278,3 +279,23 @@ def test_the_openapi_document_describes_every_route_and_no_other(
             assert op["operationId"] and {"200", "201"} & set(op["responses"]), (path, method)
             if op.get("security") != []:
                 assert "401" in op["responses"], (path, method)
+
+
+def test_an_alerts_progress_counts_the_opted_out_apart_and_says_when_it_is_finished(
+    console: str, engine: Engine, tokens: dict[str, str], docking: Subscribers
+) -> None:
+    body = {"lists": ["Docking"], "text": "POLICE ALERT: hare coursers near Docking"}
+    status, made, headers = call(console, "POST", "/api/v1/alerts", tokens["operator"], body)
+    assert status == 201 and made["progress"]["opted_out"] == 0
+    outbox = Outbox(engine, config.OutboxConfig(), "test")
+    first, second, third = (outbox.claim("m1") for _ in range(3))
+    assert first and second and third
+    outbox.mark_sent(first.id, [1])
+    outbox.mark_sent(second.id, [2])
+    outbox.mark_opted_out(third.id, "opted out before sending")
+    status, seen, _ = call(console, "GET", headers["Location"], tokens["viewer"])
+    assert status == 200 and seen["status"] == "sent"
+    progress = seen["progress"]
+    assert (progress["sent"], progress["failed"], progress["opted_out"]) == (2, 0, 1)
+    [listed] = call(console, "GET", "/api/v1/status", tokens["viewer"])[1]["alerts"]
+    assert listed["status"] == "sent" and listed["progress"]["opted_out"] == 1

@@ -6,17 +6,29 @@ import re
 from datetime import timedelta
 
 import pytest
-from sighting_filing import HOSTILE_PLACE, KEEPER, OFFICER, STRANGER, file, make_desk, on_shift
+from sighting_filing import (
+    DESK,
+    HOSTILE_PLACE,
+    KEEPER,
+    OFFICER,
+    STRANGER,
+    file,
+    make_desk,
+    on_shift,
+)
 from sqlalchemy import Engine, select
 from web_client import signed_in
 
 from gateway import audit
 from gateway.db import utcnow
 from gateway.models import Message
+from gateway.privacy import mask
 from gateway.sightings import Sightings
 from gateway.subscribers import Subscribers
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+BACKUP = "+447700900602"
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -43,7 +55,7 @@ def test_the_list_is_newest_first_with_plate_and_place_picked_out(
     assert '<span class="place">Fring</span>' in body
     rows = {m[1]: m[0] for m in re.finditer(r'<tr data-ref="(S\d+)".*?</tr>', body, re.S)}
     assert "Tom Wright" in rows[first.ref] and "unknown sender" not in rows[first.ref]
-    assert "unknown sender" in rows[second.ref] and f"{STRANGER[:-3]}***" in rows[second.ref]
+    assert "unknown sender" in rows[second.ref] and mask(STRANGER) in rows[second.ref]
 
 
 def test_the_list_filters_by_status_plate_and_date(console: str, desk: Sightings) -> None:
@@ -91,7 +103,7 @@ def test_a_viewer_sees_a_masked_number_no_buttons_and_cannot_post(
     info = file(desk, STRANGER, "white transit at Bircham")
     viewer = signed_in(console, "viewer1")
     body = viewer.get(f"/sightings/{info.ref}").body
-    assert STRANGER not in body and f'<span id="sighting-sender">{STRANGER[:-3]}***' in body
+    assert STRANGER not in body and f'<span id="sighting-sender">{mask(STRANGER)}' in body
     assert "<form" not in body.split("</header>")[1]  # only the sign-out form
     token = viewer.csrf(f"/sightings/{info.ref}")
     for action in ("acknowledge", "close", "relay"):
@@ -116,7 +128,8 @@ def test_an_operator_acknowledges_then_closes_and_both_are_audited(
     reply = operator.post(f"/sightings/{info.ref}/close", {"csrf_token": token})
     assert desk.get(info.ref).status == "closed"  # type: ignore[union-attr]
     assert 'id="close"' not in reply.body
-    assert re.search(r"acknowledged by operator1</li>\s*<li>[^<]* closed by operator1", reply.body)
+    assert [kind for kind, _ in history_items(reply.body)][-2:] == ["acknowledged", "closed"]
+    assert history_items(reply.body)[-1][1].endswith("Closed by operator1")
     done = [(e.actor, e.action, e.detail) for e in audit.entries(engine) if "sighting" in e.action]
     assert done == [
         ("operator1", "sighting-closed", info.ref),
@@ -150,6 +163,8 @@ def test_relay_sends_an_alert_that_never_names_the_reporter(
         assert sorted(sent) == sorted((n, text) for n in (KEEPER, "+447700900503"))
     [entry] = audit.entries(engine, action="sighting-relayed")
     assert (entry.actor, entry.detail) == ("operator1", f"{info.ref} as A1001 to DOCKING")
+    assert desk.get(info.ref).status == "acknowledged"  # type: ignore[union-attr]
+    assert desk.escalate_due(utcnow() + HOUR) == []  # relaying took it: it climbs no further
 
 
 def test_hostile_text_shows_as_text_on_the_list_and_the_detail(
@@ -163,3 +178,62 @@ def test_hostile_text_shows_as_text_on_the_list_and_the_detail(
         assert "<script>alert" not in body and "<img src=x" not in body, path
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in body, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Farm" in body, path
+
+
+def history_items(body: str) -> list[tuple[str, str]]:
+    """(kind, text without tags) of each step in the sighting's history, in page order."""
+    found = re.findall(r'<li data-kind="([a-z-]+)">(.*?)</li>', body, re.S)
+    return [(kind, re.sub(r"<[^>]+>", "", text)) for kind, text in found]
+
+
+def test_the_detail_shows_the_whole_history_in_time_order(
+    console: str, desk: Sightings, engine: Engine
+) -> None:
+    """Filed, the forward to the officer, the escalations with each message's state, the
+    SMS acknowledgement, the relay as an alert and the close: all on the page."""
+    officer = on_shift(desk, OFFICER, "PC Lake")
+    backup = desk.rota.add_operator("PC Hale", BACKUP)
+    desk.rota.add_shift(backup.id, utcnow() - HOUR, utcnow() + HOUR, role="backup")
+    Subscribers(engine).add_list("Docking farms", "DOCKING")
+    Subscribers(engine).join("+447700900503", "DOCKING", method="officer", by="pc")
+    info = file(desk, KEEPER, "Silver Subaru KX19 ABC at Stanhoe pond")
+    forward = desk.outbox.claim("m1")
+    assert forward is not None and forward.to == OFFICER
+    desk.outbox.mark_sent(forward.id, [7])
+    desk.escalate_due(utcnow() + timedelta(seconds=61))  # to the backup
+    to_backup = desk.outbox.claim("m1")
+    assert to_backup is not None and to_backup.to == BACKUP
+    desk.outbox.mark_failed(to_backup.id, "+CMS ERROR 1: unassigned number")
+    desk.escalate_due(utcnow() + timedelta(seconds=122))  # to the desk; left queued
+    assert desk.acknowledge(info.ref, officer)  # PC Lake's ACK by SMS
+    operator = signed_in(console, "operator1")
+    token = operator.csrf(f"/sightings/{info.ref}")
+    relay = {"csrf_token": token, "text": "Silver Subaru KX19 ABC near Stanhoe", "lists": "DOCKING"}
+    assert operator.post(f"/sightings/{info.ref}/relay", relay).status == 200
+    body = operator.post(f"/sightings/{info.ref}/close", {"csrf_token": token}).body
+    steps = history_items(body)
+    assert [kind for kind, _ in steps] == [
+        "filed",
+        "forwarded",
+        "thanked",
+        "escalated",
+        "escalated",
+        "acknowledged",
+        "relayed",
+        "closed",
+    ]
+    text = dict(enumerate(t for _, t in steps))
+    assert text[0].endswith(f"Filed: received from {KEEPER}")
+    assert text[1].endswith(f"Forwarded to the officer on duty (PC Lake {OFFICER}): sent")
+    assert text[2].endswith("Thanks texted to the reporter: queued")
+    assert f"escalated to the backup officer (PC Hale {BACKUP}): failed (+CMS ERROR 1" in text[3]
+    assert text[4].endswith(f"escalated to the control room desk ({DESK}): queued")
+    assert text[5].endswith("Acknowledged by PC Lake")
+    assert text[6].endswith("Relayed as A1001 to DOCKING by operator1")
+    assert text[7].endswith("Closed by operator1")
+    assert '<a href="/alerts/A1001">A1001</a>' in body
+
+    viewer = signed_in(console, "viewer1").get(f"/sightings/{info.ref}").body
+    seen = " ".join(t for _, t in history_items(viewer))
+    for phone in (KEEPER, OFFICER, BACKUP, DESK):
+        assert phone not in viewer and mask(phone) in seen

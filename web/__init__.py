@@ -4,13 +4,13 @@ gateway's services, never a modem."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 
+from gateway import users
 from gateway.config import Config
 from gateway.db import make_engine
 
@@ -27,7 +27,7 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.web.secure_cookies,
         REMEMBER_COOKIE_HTTPONLY=True,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=users.SESSION_LIFETIME,  # the cookie's and the record's
         WTF_CSRF_TIME_LIMIT=None,  # a night shift keeps one page open for hours
         SMSGW_CONFIG=config,
         SMSGW_ENGINE=engine or make_engine(config.database.url),
@@ -41,6 +41,7 @@ def create_app(
         alerts,
         api,
         auth,
+        context,
         dashboard,
         people,
         people_lists,
@@ -50,6 +51,8 @@ def create_app(
     )
 
     auth.init_app(app)
+    # Every template shows a number through these: the one rule of who sees it whole.
+    app.jinja_env.globals.update(shown_number=context.shown_number, shown_text=context.shown_text)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: CSRF cannot reach it
     for blueprint in (
         auth.bp,

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from gateway import audit, users
-from web.auth import role_required
+from web.auth import renew_session, role_required
 from web.context import engine
 
 bp = Blueprint("accounts", __name__, url_prefix="/users")
@@ -101,9 +101,11 @@ def active(user_id: int) -> Any:
 def password(user_id: int) -> Any:
     account = _account(user_id)
     try:
-        users.set_password(engine(), user_id, _password())
+        changed = users.set_password(engine(), user_id, _password())  # ends their sessions
     except users.UserError as exc:
         return _page(f"{account.username}: {exc}"), 400
+    if changed.id == current_user.account.id:
+        renew_session(changed)  # an admin setting their own password stays signed in
     audit.record(engine(), current_user.username, "password-set", account.username)
     flash(f"New password set for {account.username}.")
     return redirect(url_for(".index"))

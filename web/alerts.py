@@ -18,12 +18,11 @@ from gateway.alert_preview import AlertPreview, preview_alert
 from gateway.alerts import AlertError, AlertInfo, Alerts, phase
 from gateway.outbox import Outbox
 from gateway.preview import PreviewError
-from gateway.privacy import mask
 from gateway.subscribers import SubscriberError, Subscribers
 from gateway.templates import TemplateError, Templates
 from web.alert_draft import Draft, preview_data
 from web.auth import role_required
-from web.context import config, engine
+from web.context import config, engine, shown_number
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
@@ -183,7 +182,7 @@ def send() -> Any:
 
 def _progress(info: AlertInfo) -> dict[str, Any]:
     counts = _alerts().progress(info.ref)
-    done = sum(counts[s] for s in ("sent", "delivered", "failed", "cancelled"))
+    done = sum(counts[s] for s in ("sent", "delivered", "failed", "cancelled", "opted_out"))
     return {
         "ref": info.ref,
         "status": phase(info, counts),
@@ -205,10 +204,7 @@ def detail(ref: str) -> Any:
         progress=progress,
         lists=[names.get(i, f"list {i}") for i in info.list_ids],
         when=_when,
-        replies=[
-            (s if current_user.can("operator") else mask(s), text, _when(at))
-            for s, text, at in _alerts().replies(info.ref)
-        ],
+        replies=[(shown_number(s), text, _when(at)) for s, text, at in _alerts().replies(info.ref)],
         live=progress["status"] in LIVE,
     )
 

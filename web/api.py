@@ -19,7 +19,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from gateway import audit, subscriber_search, users
-from gateway.alerts import AlertError, AlertInfo, Alerts
+from gateway.alerts import AlertError, AlertInfo, Alerts, phase
 from gateway.commands.alerting import parse_when
 from gateway.csv_rows import clean_name
 from gateway.db import utcnow
@@ -177,16 +177,17 @@ def _alert_text(body: dict[str, Any]) -> str:
 
 def _alert_json(info: AlertInfo, alerts: Alerts) -> dict[str, Any]:
     names = {x.id: x.name for x in alerts.subscribers.lists()}
+    progress = alerts.progress(info.ref)
     return {
         "ref": info.ref,
-        "status": info.status,
+        "status": phase(info, progress),
         "text": info.text,
         "lists": [names.get(i, str(i)) for i in info.list_ids],
         "recipients": info.recipients,
         "created_by": info.created_by,
         "created_at": _iso(info.created_at),
         "send_at": _iso(info.send_at),
-        "progress": alerts.progress(info.ref),
+        "progress": progress,
     }
 
 
@@ -314,4 +315,5 @@ def remove_subscriber(account: users.Account, phone: str) -> Any:
 @bp.route("/status")
 @token_required("viewer")
 def status(account: users.Account) -> Any:
-    return jsonify(status_report(engine(), config()))
+    whole = account.can("operator")  # viewers see numbers masked, as in the console
+    return jsonify(status_report(engine(), config(), whole_numbers=whole))

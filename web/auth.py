@@ -1,11 +1,16 @@
-"""Logins, roles and the login rate limit."""
+"""Logins, roles, sessions that end, and the login rate limit (gateway/login_limit.py).
+
+A session cookie names the user and a session token whose hash the database keeps until
+the session ends: at sign-out (that session), a new password or deactivation (all the
+user's). Flask keeps the whole session in the cookie, so only the server can make a
+copied cookie stop working.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
+import ipaddress
+import math
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -33,20 +38,21 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from gateway import audit, users
+from gateway.login_limit import LoginLimit
 from web.context import engine
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 
-MAX_FAILURES = 5  # per address and user name ...
-FAILURE_WINDOW = 300.0  # ... in this many seconds
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConsoleUser(UserMixin):
-    def __init__(self, account: users.Account) -> None:
+    def __init__(self, account: users.Account, session_token: str) -> None:
         self.account = account
-        self.id = str(account.id)
+        self.session_token = session_token
+        self.id = f"{account.id}:{session_token}"  # what the cookie holds
 
     @property
     def username(self) -> str:
@@ -65,43 +71,54 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
 
 
-class _Throttle:
-    """Failed logins per (address, user name) in a sliding window."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-
-    def blocked(self, key: tuple[str, str]) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            q = self._failures[key]
-            while q and q[0] < now - FAILURE_WINDOW:
-                q.popleft()
-            return len(q) >= MAX_FAILURES
-
-    def fail(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures[key].append(time.monotonic())
-
-    def clear(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
-    app.extensions["smsgw_login_throttle"] = _Throttle()
+    app.extensions["smsgw_login_limit"] = LoginLimit(app.config["SMSGW_ENGINE"])
+    proxies = app.config["SMSGW_CONFIG"].web.trusted_proxies
+    app.extensions["smsgw_trusted_proxies"] = tuple(
+        ipaddress.ip_network(p, strict=False) for p in proxies
+    )
 
 
-def _throttle() -> _Throttle:
-    return cast(_Throttle, current_app.extensions["smsgw_login_throttle"])
+def _limit() -> LoginLimit:
+    return cast(LoginLimit, current_app.extensions["smsgw_login_limit"])
 
 
 @login_manager.user_loader
-def _load(user_id: str) -> ConsoleUser | None:
-    account = users.get(engine(), int(user_id))
-    return ConsoleUser(account) if account and account.active else None
+def _load(session_id: str) -> ConsoleUser | None:
+    """The user a session cookie names, while that session lasts."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None  # a cookie from before session records: sign in again
+    account = users.session_account(engine(), int(user_id), token)
+    return ConsoleUser(account, token) if account else None
+
+
+def client_address(remote: str, forwarded_for: str, trusted: Sequence[Network]) -> str:
+    """Who is asking: the remote address, or behind a trusted proxy the nearest address
+    in X-Forwarded-For that is not a trusted proxy (each proxy appends whom it heard; an
+    entry further left could be anything the client wrote)."""
+    if not _trusted(remote, trusted):
+        return remote
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, trusted):
+            return hop
+    return hops[0] if hops else remote
+
+
+def _trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def _address() -> str:
+    trusted = current_app.extensions["smsgw_trusted_proxies"]
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return client_address(request.remote_addr or "", forwarded, trusted)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -127,31 +144,39 @@ def role_required(need: str) -> Callable[[F], F]:
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
-        key = (request.remote_addr or "", form.username.data.lower())
-        throttle = _throttle()
-        if throttle.blocked(key):
-            audit.record(engine(), form.username.data, "login-throttled", request.remote_addr or "")
-            return render_template(
-                "login.html", form=form, error="Too many attempts. Wait five minutes."
-            ), 429
-        account = users.authenticate(engine(), form.username.data, form.password.data)
+        name, address = form.username.data, _address()
+        taken = _limit().take(name)  # before the password is checked, so guesses queue
+        if not taken.allowed:
+            audit.record(engine(), name, "login-throttled", address)
+            wait = max(1, math.ceil(taken.retry_after))
+            error = f"Too many attempts for this user name. Try again in {wait} seconds."
+            page = render_template("login.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(wait)}
+        account = users.authenticate(engine(), name, form.password.data)
         if account is None:
-            throttle.fail(key)
-            audit.record(engine(), form.username.data, "login-failed", request.remote_addr or "")
+            audit.record(engine(), name, "login-failed", address)
             return render_template(
                 "login.html", form=form, error="Wrong user name or password."
             ), 401
-        throttle.clear(key)
-        login_user(ConsoleUser(account))
-        audit.record(engine(), account.username, "login", request.remote_addr or "")
+        _limit().give_back(name)
+        login_user(ConsoleUser(account, users.start_session(engine(), account.id)))
+        audit.record(engine(), account.username, "login", address)
         return redirect(url_for("dashboard.index"))
     return render_template("login.html", form=form, error=None)
+
+
+def renew_session(account: users.Account) -> None:
+    """Keep the current user signed in here after their sessions ended (an admin who set
+    their own password): a new session for this browser only."""
+    if account.active:
+        login_user(ConsoleUser(account, users.start_session(engine(), account.id)))
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
-    audit.record(engine(), current_user.username, "logout")
+    audit.record(engine(), current_user.username, "logout", _address())
+    users.end_session(engine(), current_user.session_token)  # a copied cookie dies too
     logout_user()
     flash("Signed out.")
     return redirect(url_for("auth.login"))

@@ -75,4 +75,5 @@ def audit_log() -> Any:
         rows=audit.entries(engine(), actor=actor, action=action),
         actor=actor,
         action=action,
+        printable=audit.printable,  # what someone typed, shown on one line
     )

@@ -19,12 +19,11 @@ from flask_login import current_user, login_required
 from gateway import audit, subscriber_search
 from gateway.csv_rows import clean_name
 from gateway.phone import InvalidNumber, normalise
-from gateway.privacy import mask
 from gateway.subscriber_search import PAGE, Person
 from gateway.subscribers import ListInfo, SubscriberError, Subscribers
 from web import people_csv
 from web.auth import role_required
-from web.context import config, engine
+from web.context import config, engine, shown_number
 
 bp = Blueprint("people", __name__, url_prefix="/subscribers")
 bp.register_blueprint(people_csv.bp)
@@ -35,11 +34,6 @@ MAX_PAGE = 100_000  # far past the last page of any force; keeps OFFSET a small 
 @bp.context_processor
 def helpers() -> dict[str, Any]:
     return {"shown_number": shown_number, "local_time": local_time}
-
-
-def shown_number(phone: str) -> str:
-    """A number as the signed-in user may see it."""
-    return phone if current_user.can("operator") else mask(phone)
 
 
 def local_time(moment: datetime) -> str:
@@ -61,7 +55,7 @@ def index() -> Any:
         engine(),
         query,
         country=config().gateway.country,
-        partial_numbers=current_user.can("operator"),
+        numbers=current_user.can("operator"),
         offset=(page - 1) * PAGE,
     )
     pages = max(1, ceil(found.total / PAGE))

@@ -19,7 +19,7 @@ from gateway.phone import InvalidNumber
 from gateway.privacy import mask
 from gateway.rota import MAX_NAME, OperatorInfo, Rota, RotaError
 from web.auth import role_required
-from web.context import config, engine
+from web.context import config, engine, shown_number
 
 bp = Blueprint("rota", __name__, url_prefix="/rota")
 
@@ -70,7 +70,7 @@ def _week_span(monday: date) -> tuple[datetime, datetime]:
 
 def _shown_phone(op: OperatorInfo) -> str:
     """Viewers read the rota but have no business calling an officer directly."""
-    return op.phone if current_user.can("operator") else mask(op.phone)
+    return shown_number(op.phone)
 
 
 def _page(monday: date, *, error: str = "", form: Any = None, status: int = 200) -> Any:

@@ -20,7 +20,11 @@ class ConsoleServer:
     """A waitress server on its own thread; `port` is known once it is bound."""
 
     def __init__(self, app: Flask, host: str, port: int) -> None:
-        self._server = create_server(app, host=host, port=port, threads=8, ident="smsgw")
+        # X-Forwarded-For reaches the app, which honours it only from web.trusted_proxies
+        # (web/auth.py); waitress would drop it, as it trusts no proxy unless told one.
+        self._server = create_server(
+            app, host=host, port=port, threads=8, ident="smsgw", clear_untrusted_proxy_headers=False
+        )
         self.port: int = self._server.effective_port
         self.host = host
         self._thread = threading.Thread(target=self._server.run, name="console", daemon=True)

@@ -9,14 +9,12 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_login import current_user
-
 from gateway.outbox import Outbox
-from gateway.privacy import mask
 from gateway.reports import local_time
 from gateway.rota import Rota
+from gateway.sighting_history import Step
 from gateway.sightings import SightingInfo, Sightings
-from web.context import config, engine
+from web.context import config, engine, shown_number, shown_text
 
 
 def desk() -> Sightings:
@@ -38,9 +36,7 @@ def when(moment: datetime | None, style: str = "%a %d %b %H:%M") -> str:
     return local_time(moment, zone()).strftime(style) if moment else ""
 
 
-def number(phone: str) -> str:
-    """A phone number is personal data: operators and admins see it, viewers a mask."""
-    return phone if current_user.can("operator") else mask(phone)
+number = shown_number  # a phone number is personal data: viewers see a mask
 
 
 def sender(info: SightingInfo) -> str:
@@ -113,3 +109,26 @@ ESCALATION = {
     "backup": "the backup officer",
     "fallback": "the control room desk",
 }
+
+
+def history_rows(steps: list[Step]) -> list[dict[str, str]]:
+    """A sighting's steps as this reader may see them: local times, numbers masked for
+    viewers, each message's recipient by role and, for an officer, by name."""
+    rows = []
+    for step in steps:
+        who = " ".join(x for x in (step.name, number(step.number) if step.number else "") if x)
+        if step.level:
+            who = f"{ESCALATION[step.level]} ({who})" if who else ESCALATION[step.level]
+        rows.append(
+            {
+                "kind": step.kind,
+                "when": when(step.at, "%a %d %b %H:%M:%S"),
+                "who": who,
+                "actor": step.actor,
+                "state": step.state,
+                "error": shown_text(step.error),
+                "alert": step.alert,
+                "lists": step.lists,
+            }
+        )
+    return rows

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway import audit, sighting_queries
+from gateway import audit, sighting_history, sighting_queries
 from gateway.alerts import AlertError, Alerts
 from gateway.operator_commands import relay_text
 from gateway.reports import Period
@@ -21,6 +21,7 @@ from web.sighting_view import (
     ESCALATION,
     desk,
     highlight,
+    history_rows,
     number,
     parsed_rows,
     sender,
@@ -122,7 +123,7 @@ def _detail(info: SightingInfo, relay_error: str = "", relay: dict[str, Any] | N
         parsed=parsed_rows(info),
         escalation=ESCALATION,
         handling=sighting_queries.handling(eng, info.ref),
-        history=sighting_queries.history(eng, info.ref, info.created_at),
+        history=history_rows(sighting_history.timeline(eng, info)),
         linked=view_rows(desk().linked(info.ref)),
         lists=lists,
         relay=relay or {"text": relay_text(info), "lists": []},
@@ -174,6 +175,7 @@ def relay(ref: str) -> Any:
         made = alerts.create(text, chosen, by=current_user.username)
     except (AlertError, SubscriberError) as exc:
         return _detail(info, str(exc), {"text": text, "lists": chosen})
+    sightings.acknowledge_by_user(info.ref, current_user.username)  # relaying takes it
     audit.record(
         eng,
         current_user.username,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from gateway import audit
 from gateway.alert_preview import AlertPreview, preview_alert
-from gateway.alerts import AlertError, Alerts
+from gateway.alerts import AlertError, Alerts, phase
 from gateway.commands.common import fail, load_config, open_db, print_json
 from gateway.db import utcnow
 from gateway.outbox import Outbox
@@ -110,17 +110,18 @@ def alerts_cmd(args: argparse.Namespace) -> int:
             return 0
     except AlertError as exc:
         return fail(str(exc), 2)
-    rows = [(a, alerts.progress(a.ref)) for a in alerts.recent(args.limit)]
+    rows = alerts.recent_with_progress(args.limit)
     if args.json:
         print_json(
             [
                 {
                     "ref": a.ref,
-                    "status": a.status,
+                    "status": phase(a, p),
                     "text": a.text,
                     "recipients": a.recipients,
                     "created_by": a.created_by,
                     "created_at": a.created_at.isoformat() + "Z",
+                    "send_at": a.send_at.isoformat() + "Z" if a.send_at else None,
                     "progress": p,
                 }
                 for a, p in rows
@@ -129,7 +130,7 @@ def alerts_cmd(args: argparse.Namespace) -> int:
         return 0
     for a, p in rows:
         shown = ", ".join(f"{state} {n}" for state, n in p.items() if n)
-        print(f"{a.ref}  {a.created_at:%Y-%m-%d %H:%M}  {a.status:<9} {shown}  {a.text[:60]}")
+        print(f"{a.ref}  {a.created_at:%Y-%m-%d %H:%M}  {phase(a, p):<9} {shown}  {a.text[:60]}")
     return 0
 
 

@@ -41,6 +41,7 @@ class FaultState:
     cms_error_to: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     report_delay: float = 0.0  # seconds from the +CMGS answer to the status report
     report_failures: float = 0.0  # share of status reports saying "failed" (TP-ST 0x41)
+    no_cgatt: bool = False  # a modem without AT+CGATT: it answers ERROR, as some 2G modules do
 
 
 FAULT_NAMES = frozenset(f.name for f in fields(FaultState)) | {"fail_every"}
@@ -86,9 +87,9 @@ def _checked(name: str, value: object) -> object:
         return _int(name, value, REGISTRATIONS.__contains__, "a +CREG stat 0-5")
     if name == "rssi":
         return _int(name, value, lambda v: 0 <= v <= 31 or v == RSSI_UNKNOWN, "0-31 or 99")
-    if name == "mute":
+    if name in ("mute", "no_cgatt"):
         if not isinstance(value, bool):
-            raise BadFault(f"mute must be true or false, not {value!r}")
+            raise BadFault(f"{name} must be true or false, not {value!r}")
         return value
     if name in ("send_latency", "report_delay"):
         return check_seconds(name, value)

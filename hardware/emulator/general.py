@@ -158,6 +158,8 @@ def cnum(ctx: Context, command: Command) -> Reply:
 
 def cgatt(ctx: Context, command: Command) -> Reply:
     """Packet-domain attach: gammu's network query asks it and gives up on an error."""
+    if ctx.faults.now.no_cgatt:
+        raise PlainError("AT+CGATT is not supported")
     if command.form == "test":
         return ["+CGATT: (0,1)"]
     if command.form == "read":

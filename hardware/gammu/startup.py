@@ -133,8 +133,19 @@ class Startup:
         return owner.call(ask, self._timeouts.call, "GetSignalQuality")
 
     def wait_registered(self, owner: GammuOwner) -> None:
+        """Wait for a registration; an unknown one is taken as "try to send". libgammu's
+        network query fails as a whole when the modem answers ERROR to one of its commands
+        (AT+CGATT? on some modules), and gammu-smsd sends anyway; a send the network
+        refuses fails and is retried, while waiting here would never send at all."""
         timeout = self._registration_timeout
-        state = self._wait_for(lambda: self.network(owner)[0], timeout, "home", "roaming")
+        state = self._wait_for(
+            lambda: self.network(owner)[0], timeout, "home", "roaming", "unknown"
+        )
+        if state == "unknown":
+            log.warning(
+                "%s: the modem does not say whether it is registered; sending anyway", self._name
+            )
+            return
         if state not in ("home", "roaming"):
             raise ModemNotReady(
                 f"not registered on a network after {timeout:g} s (last: {state})",

@@ -6,7 +6,7 @@
   "use strict";
   var PERIOD_MS = 2000;
   var LIVE = { scheduled: true, sending: true };
-  var STATES = ["queued", "sending", "sent", "delivered", "failed", "cancelled"];
+  var STATES = ["queued", "sending", "sent", "delivered", "failed", "cancelled", "opted_out"];
   var bar = document.getElementById("progress");
   if (!bar || !window.fetch) return;
   var url = bar.getAttribute("data-url");

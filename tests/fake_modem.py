@@ -1,0 +1,58 @@
+"""A `hardware.modem.Modem` in memory, for driving a worker's steps without threads.
+
+It keeps a SIM store of PDUs and a list of what was sent; a test announces a stored text
+with `announce`, which raises the event as the driver's reader thread would. Where the
+real parts matter (timing on a pty, AT replies) the tests use the emulator instead.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hardware.modem import Identity, Modem, ModemEvent, NetworkState, Sent, StoredPdu
+from hardware.pdu import encode_deliver
+
+
+class FakeModem(Modem):
+    def __init__(self, name: str = "fake") -> None:
+        self.name = name
+        self.port = f"/dev/{name}"
+        self.sent: list[tuple[str, str]] = []
+        self.store: dict[int, str] = {}
+        self.opened = False
+        self._ref = 0
+
+    def open(self) -> None:
+        self.opened = True
+
+    def close(self) -> None:
+        self.opened = False
+
+    def send(self, to: str, text: str, *, status_report: bool = False) -> Sent:
+        self.sent.append((to, text))
+        self._ref = (self._ref + 1) % 256
+        return Sent((self._ref,))
+
+    def list_stored(self) -> list[StoredPdu]:
+        return [StoredPdu(i, pdu) for i, pdu in sorted(self.store.items())]
+
+    def read_stored(self, index: int) -> StoredPdu | None:
+        pdu = self.store.get(index)
+        return None if pdu is None else StoredPdu(index, pdu)
+
+    def delete_stored(self, index: int) -> None:
+        self.store.pop(index, None)
+
+    def identity(self) -> Identity:
+        return Identity("Fake", "Modem", "1.0", "350000000000001")
+
+    def network(self) -> NetworkState:
+        return NetworkState("home", "Fake Net", 20)
+
+    def announce(self, sender: str, text: str) -> int:
+        """Store a single-part text and raise the `+CMTI` event for it; returns its index."""
+        [pdu] = encode_deliver(sender, text, datetime.now(UTC))
+        index = max(self.store, default=0) + 1
+        self.store[index] = pdu
+        self._emit(ModemEvent("message", index=index, storage="SM"))
+        return index

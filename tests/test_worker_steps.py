@@ -1,0 +1,103 @@
+"""The modem worker's steps called one at a time on a FakeModem: no threads, no timing.
+What the worker decides between two sends (which message next, what a text does to the
+message it already claimed) is checked here exactly; the threaded daemon on the emulator
+is tested elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fake_modem import FakeModem
+from sqlalchemy import Engine, select
+
+from gateway import config as config_mod
+from gateway.daemon import Daemon
+from gateway.db import utcnow
+from gateway.models import Message
+from gateway.worker import ModemWorker
+
+KEEPER = "+447700900501"
+OFFICER = "+447700900601"
+DESK = "+447700900699"
+FARMS = [f"+4477009001{i:02d}" for i in range(5)]
+
+
+@pytest.fixture
+def daemon(db_url: str, engine: Engine) -> Daemon:
+    cfg = config_mod.from_dict(
+        {
+            "database": {"url": db_url},
+            "gateway": {"node": "test"},
+            "modem": [{"name": "f1", "driver": "at", "port": "/dev/null"}],
+            "outbox": {"status_reports": False},
+            "rota": {"fallback_number": DESK},
+        }
+    )
+    d = Daemon(cfg, engine=engine)
+    d.subscribers.add_list("Docking farms", "DOCKING")
+    for phone in FARMS:
+        d.subscribers.join(phone, "DOCKING", method="officer", by="test")
+    officer = d.rota.add_operator("PC Duty", OFFICER, pin="4821")
+    now = utcnow()
+    d.rota.add_shift(officer.id, now - timedelta(hours=1), now + timedelta(hours=8))
+    return d
+
+
+@pytest.fixture
+def modem() -> FakeModem:
+    return FakeModem("f1")
+
+
+@pytest.fixture
+def worker(daemon: Daemon, modem: FakeModem) -> Iterator[ModemWorker]:
+    w = ModemWorker(
+        modem,
+        daemon.config.modems[0],
+        daemon.config,
+        daemon.engine,
+        daemon.outbox,
+        daemon.inbox,
+        daemon.handlers,
+        gate=daemon.gate,
+    )
+    assert w.connect()
+    yield w
+    w.release()
+
+
+def test_a_text_that_comes_during_a_send_overtakes_the_message_claimed_ahead(
+    daemon: Daemon, modem: FakeModem, worker: ModemWorker, engine: Engine
+) -> None:
+    """A modem announces a text that came during a send only after that send's answer,
+    by which time the worker may have claimed the next broadcast with the outcome."""
+    daemon.alerts.create("ALERT silver Subaru KX19 ABC, do not approach", ["DOCKING"], by="pc")
+    assert worker.send_one()
+    assert modem.sent[-1][0] in FARMS  # and the next farm is claimed ahead, not yet sent
+    modem.announce(KEEPER, "Grey L200 YR68 XYZ at Stanhoe now")  # came during that send
+    assert worker.step()  # the text: stored, filed, forward queued
+    assert worker.step()  # the next send
+    assert modem.sent[-1][0] == OFFICER, modem.sent
+    assert modem.store == {}  # off the SIM once stored
+    with engine.connect() as conn:
+        sending = conn.scalars(select(Message.to).where(Message.status == "sending")).all()
+    assert sending == [] or set(sending) <= set(FARMS)  # claimed ahead again, after the forward
+
+
+def test_with_nothing_announced_the_next_broadcast_goes_without_a_second_claim(
+    daemon: Daemon, modem: FakeModem, worker: ModemWorker
+) -> None:
+    daemon.alerts.create("ALERT grey L200, do not approach", ["DOCKING"], by="pc")
+    while worker.send_one():
+        pass
+    assert [to for to, _ in modem.sent] == FARMS  # each once, in the list's order
+
+
+def test_duty_queued_before_the_claim_goes_before_any_broadcast(
+    daemon: Daemon, modem: FakeModem, worker: ModemWorker
+) -> None:
+    daemon.alerts.create("ALERT blue van, do not approach", ["DOCKING"], by="pc")
+    daemon.outbox.enqueue(OFFICER, "Rota gap from 14:00", "duty")
+    assert worker.send_one()
+    assert modem.sent == [(OFFICER, "Rota gap from 14:00")]
