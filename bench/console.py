@@ -19,9 +19,9 @@ from pathlib import Path
 from bench.procs import BenchError
 from bench.report import Row
 from bench.seed import MESSAGES, SIGHTINGS, SUBSCRIBERS, Seeded, seed
-from gateway import config as config_mod
-from gateway import migrate
-from gateway.db import make_engine
+from gateway.core import config as config_mod
+from gateway.core import migrate
+from gateway.core.db import make_engine
 from web import create_app
 from web.server import ConsoleServer
 

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from bench.procs import BenchError, wait_for
 from bench.report import Row
 from bench.subscriber_import import _drama
-from gateway import config as config_mod
-from gateway.csv_io import import_csv
-from gateway.daemon import Daemon
-from gateway.models import Message
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.models import Message
+from gateway.subscribers.csv_io import import_csv
 
 RECIPIENTS = 26_500
 LISTS = ("DOCKING", "NORTH", "SHOPS")

@@ -26,8 +26,8 @@ from bench.procs import (
     wait_for,
 )
 from bench.report import Row
-from gateway import modem_status
-from gateway.db import make_engine
+from gateway.core.db import make_engine
+from gateway.modems import status as modem_status
 
 IDLE_SECONDS = 60.0
 SETTLE = 5.0  # seconds after start-up before the clock starts

@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 
 from bench.procs import BenchError, drama_number, wait_for
 from bench.report import Row
-from gateway import config as config_mod
-from gateway.daemon import Daemon
-from gateway.inbound import Received
-from gateway.models import InboundMessage
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.models import InboundMessage
+from gateway.inbox.store import Received
 from hardware.emulator import Emulator
 
 TEXTS = 50

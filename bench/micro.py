@@ -20,7 +20,7 @@ import serial
 
 from bench.procs import drama_number
 from bench.report import Row
-from gateway.sighting_parser import parse
+from gateway.sightings.parser import parse
 from hardware.at.modem import AtModem
 from hardware.emulator import Emulator
 from hardware.pdu import encode_submit, segments

@@ -1,6 +1,6 @@
 """`python -m bench.normal_daemon --config FILE`: `smsgw daemon` with SQLite's
 `synchronous=NORMAL`, so the throughput benchmark can show what FULL costs end to end.
-The gateway itself always runs FULL (gateway/db.py); this launcher exists for that
+The gateway itself always runs FULL (gateway/core/db.py); this launcher exists for that
 comparison only.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 
-from gateway import config as config_mod
-from gateway import logsetup
-from gateway.daemon import Daemon
-from gateway.db import make_engine
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core import logsetup
+from gateway.core.db import make_engine
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,10 +20,10 @@ from typing import Any
 
 from bench.procs import Proc, count_lines, log_entries, send_rate, start_emulator, stop, wait_for
 from bench.throughput import LATENCY, NODE, RECIPIENT_LIMIT, queue, settled, texts
-from gateway import config as config_mod
-from gateway import delivery
-from gateway.daemon import Daemon
-from gateway.outbox import Outbox
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.outbox import delivery
+from gateway.outbox.queue import Outbox
 from hardware.at.modem import AtModem
 
 Timings = dict[str, list[float]]  # name -> [calls, seconds]

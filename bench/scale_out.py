@@ -31,10 +31,11 @@ from bench.procs import (
 )
 from bench.report import Row
 from bench.throughput import LATENCY, RECIPIENT_LIMIT, texts, write_config
-from gateway import migrate, modem_status
-from gateway.config import OutboxConfig
-from gateway.db import make_engine
-from gateway.outbox import Outbox
+from gateway.core import migrate
+from gateway.core.config import OutboxConfig
+from gateway.core.db import make_engine
+from gateway.modems import status as modem_status
+from gateway.outbox.queue import Outbox
 
 GATEWAYS = 3
 MODEMS_EACH = 2

@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import Engine, insert
 
 from bench.subscriber_import import _drama
-from gateway import sighting_parser, users
-from gateway.db import utcnow
-from gateway.models import (
+from gateway.core import users
+from gateway.core.db import utcnow
+from gateway.core.models import (
     Alert,
     AuditEntry,
     Consent,
@@ -42,6 +42,7 @@ from gateway.models import (
     Subscriber,
     SubscriberList,
 )
+from gateway.sightings import parser as sighting_parser
 
 SUBSCRIBERS = 26_500
 MESSAGES = 200_000

@@ -25,10 +25,10 @@ from pathlib import Path
 from bench.inbound_latency import await_text, latency_rows
 from bench.procs import drama_number, wait_for
 from bench.report import Row
-from gateway import config as config_mod
-from gateway import migrate
-from gateway.daemon import Daemon
-from gateway.db import make_engine, utcnow
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core import migrate
+from gateway.core.db import make_engine, utcnow
 from hardware.emulator import Emulator
 from hardware.emulator.outbound import SubmittedPart
 

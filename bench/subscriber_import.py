@@ -17,10 +17,10 @@ from typing import TypeVar
 
 from bench.procs import BenchError
 from bench.report import Row
-from gateway import migrate
-from gateway.csv_io import export_csv, import_csv
-from gateway.db import make_engine
-from gateway.subscribers import Subscribers
+from gateway.core import migrate
+from gateway.core.db import make_engine
+from gateway.subscribers.csv_io import export_csv, import_csv
+from gateway.subscribers.service import Subscribers
 
 ROWS = 26_500
 LISTS = (("Docking farms", "DOCKING"), ("North", "NORTH"), ("Shop watch", "SHOPS"))

@@ -29,9 +29,9 @@ from bench.inbound_latency import percentile
 from bench.procs import BenchError, drama_number
 from bench.report import Row
 from bench.sighting_forward import build_daemon, keeper, sighting_text
-from gateway.daemon import Daemon
-from gateway.db import utcnow
-from gateway.inbound import IncomingPart
+from gateway.app.daemon import Daemon
+from gateway.core.db import utcnow
+from gateway.inbox.store import IncomingPart
 
 MODES = ("FULL", "NORMAL")
 ROUNDS = 4

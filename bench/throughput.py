@@ -24,10 +24,10 @@ from bench.procs import (
     wait_for,
 )
 from bench.report import Row
-from gateway import migrate
-from gateway.config import OutboxConfig
-from gateway.db import make_engine
-from gateway.outbox import Outbox
+from gateway.core import migrate
+from gateway.core.config import OutboxConfig
+from gateway.core.db import make_engine
+from gateway.outbox.queue import Outbox
 
 MESSAGES = 500
 LATENCY = 0.05  # seconds per send at the emulator: a ceiling of 20 msg/s

@@ -35,10 +35,11 @@ from procs import SMSGW, stop, wait_for
 from sqlalchemy import Engine
 from web_client import PASSWORD
 
-from gateway import migrate, modem_status, users
-from gateway.db import make_engine, utcnow
-from gateway.rota import Rota
-from gateway.subscribers import Subscribers
+from gateway.core import migrate, users
+from gateway.core.db import make_engine, utcnow
+from gateway.modems import status as modem_status
+from gateway.rota.service import Rota
+from gateway.subscribers.service import Subscribers
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; `make test` installs it when missing
 CHROMIUM_ARGS = (

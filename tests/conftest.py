@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from gateway import migrate
-from gateway.db import make_engine
+from gateway.core import migrate
+from gateway.core.db import make_engine
 
 # Fixtures: `console` (web_client), `live_system` and `browser_page` (browser), `pg_server` (pg).
 pytest_plugins = ["web_client", "browser", "pg"]

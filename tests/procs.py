@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from gateway.outbox import Outbox
+from gateway.outbox.queue import Outbox
 
 SMSGW = [sys.executable, "-m", "gateway.cli"]
 

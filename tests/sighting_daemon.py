@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from gateway import config as config_mod
-from gateway.daemon import Daemon
-from gateway.db import utcnow
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.db import utcnow
 from hardware.emulator import Emulator
 
 KEEPER = "+447700900501"

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from gateway import config as config_mod
-from gateway.config import InboundConfig
-from gateway.db import utcnow
-from gateway.inbound import Inbox, IncomingPart, Received
-from gateway.outbox import Outbox
-from gateway.rota import OperatorInfo, Rota
-from gateway.sighting_parser import DEFAULT_GAZETTEER
-from gateway.sightings import SightingInfo, Sightings
+from gateway.core import config as config_mod
+from gateway.core.config import InboundConfig
+from gateway.core.db import utcnow
+from gateway.inbox.store import Inbox, IncomingPart, Received
+from gateway.outbox.queue import Outbox
+from gateway.rota.service import OperatorInfo, Rota
+from gateway.sightings.desk import SightingInfo, Sightings
+from gateway.sightings.parser import DEFAULT_GAZETTEER
 
 KEEPER = "+447700900501"
 STRANGER = "+447700900502"

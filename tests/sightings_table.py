@@ -5,7 +5,7 @@ full answer, and the rows with nothing to find matter as much as the rest.
 
 from __future__ import annotations
 
-from gateway.sighting_parser import Parsed
+from gateway.sightings.parser import Parsed
 
 SIGHTINGS: list[tuple[str, Parsed]] = [
     # --- the examples from the issue

@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from gateway import modem_status
-from gateway.alert_preview import DEFAULT_PER_MINUTE, preview_alert
-from gateway.alerts import Alerts
-from gateway.config import OutboxConfig
-from gateway.outbox import Outbox
-from gateway.subscribers import Subscribers
+from gateway.alerts.preview import DEFAULT_PER_MINUTE, preview_alert
+from gateway.alerts.service import Alerts
+from gateway.core.config import OutboxConfig
+from gateway.modems import status as modem_status
+from gateway.outbox.queue import Outbox
+from gateway.subscribers.service import Subscribers
 
 PASTED = "Suspect vehicle \u201csilver Subaru\u201d \u2013 do not approach\u2026"
 

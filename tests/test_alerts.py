@@ -7,14 +7,14 @@ import pytest
 from procs import wait_for
 from sqlalchemy import Engine, select
 
-from gateway import audit
-from gateway.alerts import AlertError, Alerts
-from gateway.config import OutboxConfig
-from gateway.db import utcnow
-from gateway.models import Message
-from gateway.outbox import Outbox
-from gateway.scheduler import Scheduler
-from gateway.subscribers import Subscribers
+from gateway.alerts.service import AlertError, Alerts
+from gateway.core import audit
+from gateway.core.config import OutboxConfig
+from gateway.core.db import utcnow
+from gateway.core.models import Message
+from gateway.jobs.scheduler import Scheduler
+from gateway.outbox.queue import Outbox
+from gateway.subscribers.service import Subscribers
 
 TEXT = "Silver Subaru KX19 ABC heading to Docking, do not approach"
 
@@ -89,7 +89,7 @@ def test_resend_queues_only_the_failed(alerts: Alerts, engine: Engine) -> None:
 
 
 def test_an_unknown_list_or_empty_text_is_refused(alerts: Alerts) -> None:
-    from gateway.subscribers import SubscriberError
+    from gateway.subscribers.service import SubscriberError
 
     with pytest.raises(SubscriberError):
         alerts.create(TEXT, ["NOWHERE"], by="op1")

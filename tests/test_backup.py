@@ -14,13 +14,13 @@ from procs import SMSGW, handed_over, start_daemon, stop, wait_for, write_config
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from gateway import backup as backup_mod
-from gateway import migrate
-from gateway.config import OutboxConfig
-from gateway.db import make_engine
-from gateway.models import Message
-from gateway.outbox import Outbox
-from gateway.subscribers import Subscribers
+from gateway.core import backup as backup_mod
+from gateway.core import migrate
+from gateway.core.config import OutboxConfig
+from gateway.core.db import make_engine
+from gateway.core.models import Message
+from gateway.outbox.queue import Outbox
+from gateway.subscribers.service import Subscribers
 from hardware.emulator import Emulator
 
 

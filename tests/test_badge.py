@@ -15,7 +15,7 @@ import pytest
 import segno
 import zxingcpp
 
-from gateway.badge import BadgeError, make_badge, sms_uri
+from gateway.subscribers.badge import BadgeError, make_badge, sms_uri
 
 SVG = "{http://www.w3.org/2000/svg}"
 GATEWAY = "+447700900000"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from gateway.budget import DAY, Budget
+from gateway.outbox.budget import DAY, Budget
 
 
 class Clock:

@@ -10,15 +10,15 @@ from pathlib import Path
 from procs import SMSGW, wait_for
 from sqlalchemy import Engine
 
-from gateway import config as config_mod
-from gateway.alerts import Alerts
-from gateway.config import InboundConfig, OutboxConfig
-from gateway.daemon import Daemon
-from gateway.db import utcnow
-from gateway.inbound import Inbox, IncomingPart
-from gateway.outbox import Outbox
-from gateway.rota import Rota
-from gateway.subscribers import Subscribers
+from gateway.alerts.service import Alerts
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.config import InboundConfig, OutboxConfig
+from gateway.core.db import utcnow
+from gateway.inbox.store import Inbox, IncomingPart
+from gateway.outbox.queue import Outbox
+from gateway.rota.service import Rota
+from gateway.subscribers.service import Subscribers
 
 ROOT = Path(__file__).resolve().parent.parent
 HOUR = timedelta(hours=1)

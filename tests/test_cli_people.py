@@ -77,8 +77,8 @@ def test_qr_writes_a_badge_for_a_list(tmp_path: Path, db_url: str) -> None:
 def test_alert_prints_its_reference_and_status_shows_its_progress(
     tmp_path: Path, db_url: str
 ) -> None:
-    from gateway.db import make_engine
-    from gateway.subscribers import Subscribers
+    from gateway.core.db import make_engine
+    from gateway.subscribers.service import Subscribers
 
     cfg = config_file(tmp_path, db_url)
     smsgw("lists", "add", "Docking farms", "--keyword", "DOCKING", "--config", cfg)
@@ -107,8 +107,8 @@ def test_alert_prints_its_reference_and_status_shows_its_progress(
 
 
 def test_alert_from_the_shipped_template_previewed_then_sent(tmp_path: Path, db_url: str) -> None:
-    from gateway.db import make_engine
-    from gateway.subscribers import Subscribers
+    from gateway.core.db import make_engine
+    from gateway.subscribers.service import Subscribers
 
     cfg = config_file(tmp_path, db_url)
     smsgw("lists", "add", "Docking farms", "--keyword", "DOCKING", "--config", cfg)
@@ -147,8 +147,8 @@ def test_alert_from_the_shipped_template_previewed_then_sent(tmp_path: Path, db_
 
 
 def test_alerts_are_listed_cancelled_and_templates_added(tmp_path: Path, db_url: str) -> None:
-    from gateway.db import make_engine
-    from gateway.subscribers import Subscribers
+    from gateway.core.db import make_engine
+    from gateway.subscribers.service import Subscribers
 
     cfg = config_file(tmp_path, db_url)
     smsgw("lists", "add", "Docking farms", "--keyword", "DOCKING", "--config", cfg)

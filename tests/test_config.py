@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway import config
+from gateway.core import config
 
 ROOT = Path(__file__).resolve().parent.parent
 

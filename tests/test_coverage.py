@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.coverage import (
+from gateway.rota.cover import (
     CoverageError,
     Gap,
     GridCell,

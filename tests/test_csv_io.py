@@ -15,8 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from gateway import audit, migrate
-from gateway.csv_io import (
+from gateway.core import audit, migrate
+from gateway.core.db import make_engine
+from gateway.core.models import AuditEntry, Consent, Membership, Subscriber, SubscriberList
+from gateway.subscribers.csv_io import (
     CsvError,
     ImportConflict,
     ImportReport,
@@ -25,10 +27,8 @@ from gateway.csv_io import (
     import_csv,
     unescape_cell,
 )
-from gateway.csv_rows import FORMULA_STARTS
-from gateway.db import make_engine
-from gateway.models import AuditEntry, Consent, Membership, Subscriber, SubscriberList
-from gateway.subscribers import Subscribers
+from gateway.subscribers.csv_rows import FORMULA_STARTS
+from gateway.subscribers.service import Subscribers
 
 LISTS = (("Docking farms", "DOCKING"), ("North", "NORTH"), ("Shop watch", "SHOPS"))
 HEADER = "phone,name,lists\n"

@@ -10,10 +10,10 @@ import pytest
 from procs import handed_over, wait_for
 from sqlalchemy import Engine, select
 
-from gateway import config as config_mod
-from gateway.daemon import Daemon
-from gateway.inbound import Received
-from gateway.models import Message, ModemStatus
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.models import Message, ModemStatus
+from gateway.inbox.store import Received
 
 GAMEKEEPER = "+447700900301"
 

@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, select
 
-from gateway import delivery
-from gateway.config import OutboxConfig
-from gateway.models import Message
-from gateway.outbox import Outbox
+from gateway.core.config import OutboxConfig
+from gateway.core.models import Message
+from gateway.outbox import delivery
+from gateway.outbox.queue import Outbox
 from hardware.pdu import StatusReport
 
 TO = "+447700900601"

@@ -17,13 +17,14 @@ from alembic import command
 from procs import SMSGW, start_daemon, stop, wait_for, write_config
 from sqlalchemy import Engine, update
 
-from gateway import migrate, modem_status
-from gateway.config import Config, DatabaseConfig, ModemConfig, WebConfig
-from gateway.db import make_engine, utcnow
-from gateway.doctor import clock_check, console_check, disk_check, ntp_synchronised
-from gateway.doctor_modem import checks
-from gateway.doctor_reading import network_check, signal_check
-from gateway.models import ModemStatus
+from gateway.core import migrate
+from gateway.core.config import Config, DatabaseConfig, ModemConfig, WebConfig
+from gateway.core.db import make_engine, utcnow
+from gateway.core.models import ModemStatus
+from gateway.doctor.checks import clock_check, console_check, disk_check, ntp_synchronised
+from gateway.doctor.modem import checks
+from gateway.doctor.reading import network_check, signal_check
+from gateway.modems import status as modem_status
 from hardware.emulator import Emulator
 
 LONDON = ZoneInfo("Europe/London")

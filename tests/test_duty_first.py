@@ -13,13 +13,13 @@ import pytest
 from procs import wait_for
 from sqlalchemy import Engine, select
 
-from gateway import config as config_mod
-from gateway.budget import Budget
-from gateway.config import OutboxConfig
-from gateway.daemon import Daemon
-from gateway.db import utcnow
-from gateway.models import Message
-from gateway.outbox import PRIORITIES, Outbox
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.config import OutboxConfig
+from gateway.core.db import utcnow
+from gateway.core.models import Message
+from gateway.outbox.budget import Budget
+from gateway.outbox.queue import PRIORITIES, Outbox
 from hardware.emulator import Emulator
 
 OFFICER = "+447700900601"

@@ -15,10 +15,10 @@ import pytest
 from procs import handed_over, wait_for
 from sqlalchemy import Engine, select
 
-from gateway import config as config_mod
-from gateway import modem_status
-from gateway.daemon import Daemon
-from gateway.models import Message
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.models import Message
+from gateway.modems import status as modem_status
 from hardware.emulator import Emulator
 
 pytestmark = pytest.mark.slow

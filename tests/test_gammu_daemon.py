@@ -10,10 +10,10 @@ import pytest
 from procs import SMSGW, handed_over, wait_for
 from sqlalchemy import Engine
 
-from gateway import config as config_mod
-from gateway import modem_status
-from gateway.daemon import Daemon
-from gateway.inbound import Received
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.inbox.store import Received
+from gateway.modems import status as modem_status
 from hardware.emulator import Emulator
 
 pytestmark = pytest.mark.slow

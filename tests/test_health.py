@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway import health
+from gateway.modems import health
 from hardware.modem import NetworkState
 
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
-from gateway.config import InboundConfig
-from gateway.db import utcnow
-from gateway.inbound import Inbox, IncomingPart
-from gateway.models import InboundMessage, InboundPart
+from gateway.core.config import InboundConfig
+from gateway.core.db import utcnow
+from gateway.core.models import InboundMessage, InboundPart
+from gateway.inbox.store import Inbox, IncomingPart
 
 SENDER = "+447700900201"
 T0 = datetime(2026, 11, 21, 23, 15, 4, tzinfo=UTC)

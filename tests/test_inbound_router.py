@@ -12,11 +12,11 @@ import pytest
 from procs import wait_for
 from sqlalchemy import Engine, select
 
-from gateway import config as config_mod
-from gateway.daemon import Daemon
-from gateway.inbound import Received
-from gateway.models import Consent, Message
-from gateway.subscribers import Subscribers
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.models import Consent, Message
+from gateway.inbox.store import Received
+from gateway.subscribers.service import Subscribers
 from hardware.emulator import Emulator
 
 FARMER = "+447700900311"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gateway.keywords import STOP_WORDS, Command, parse
+from gateway.inbox.keywords import STOP_WORDS, Command, parse
 
 STOP = Command("stop")
 START = Command("start")

@@ -5,8 +5,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from gateway import migrate
-from gateway.models import Base
+from gateway.core import migrate
+from gateway.core.models import Base
 
 
 def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:

@@ -14,12 +14,12 @@ from procs import texts_to, wait_for
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 
-from gateway import config as config_mod
-from gateway import troubles
-from gateway.daemon import Daemon
-from gateway.db import utcnow
-from gateway.inbound import ROUTE_ATTEMPTS, Inbox, IncomingPart, Received
-from gateway.models import InboundMessage, InboundPart, Message, Sighting, UndecodablePdu
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.db import utcnow
+from gateway.core.models import InboundMessage, InboundPart, Message, Sighting, UndecodablePdu
+from gateway.inbox import troubles
+from gateway.inbox.store import ROUTE_ATTEMPTS, Inbox, IncomingPart, Received
 from hardware.emulator import Emulator
 from hardware.pdu import decode_incoming, encode_deliver
 

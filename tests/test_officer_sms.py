@@ -29,10 +29,11 @@ from sighting_daemon import (
 )
 from sqlalchemy import Engine, String, func, select
 
-from gateway import audit, pin_lock
-from gateway.daemon import Daemon
-from gateway.db import utcnow
-from gateway.models import Alert, Base, InboundMessage, InboundPart, Operator
+from gateway.app.daemon import Daemon
+from gateway.core import audit
+from gateway.core.db import utcnow
+from gateway.core.models import Alert, Base, InboundMessage, InboundPart, Operator
+from gateway.routing import pin_lock
 from hardware.emulator import Emulator
 
 SPELLINGS = (

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from gateway.config import OutboxConfig
-from gateway.db import utcnow
-from gateway.models import Message
-from gateway.outbox import Outbox, UnknownPriority
+from gateway.core.config import OutboxConfig
+from gateway.core.db import utcnow
+from gateway.core.models import Message
+from gateway.outbox.queue import Outbox, UnknownPriority
 
 A = "+447700900101"
 B = "+447700900102"

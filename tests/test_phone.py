@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.phone import InvalidNumber, normalise
+from gateway.core.phone import InvalidNumber, normalise
 
 
 @pytest.mark.parametrize(

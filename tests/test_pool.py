@@ -14,12 +14,12 @@ from drama import mobile
 from procs import handed_over, wait_for
 from sqlalchemy import Engine, select
 
-from gateway import config as config_mod
-from gateway import modem_status
-from gateway.daemon import Daemon
-from gateway.db import utcnow
-from gateway.models import Message
-from gateway.worker import LAST_MODEM_REST
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.db import utcnow
+from gateway.core.models import Message
+from gateway.modems import status as modem_status
+from gateway.modems.worker import LAST_MODEM_REST
 from hardware.emulator import Emulator
 
 ADMIN = "+447700900900"

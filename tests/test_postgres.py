@@ -14,13 +14,13 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DatabaseError
 
-from gateway import audit, migrate
-from gateway.config import OutboxConfig
-from gateway.db import make_engine, utcnow
-from gateway.leader import LOCK_KEY, Leadership
-from gateway.models import Message
-from gateway.outbox import _CLAIMS, Outbox
-from gateway.pg_listen import OutboxListener
+from gateway.core import audit, migrate
+from gateway.core.config import OutboxConfig
+from gateway.core.db import make_engine, utcnow
+from gateway.core.models import Message
+from gateway.jobs.leader import LOCK_KEY, Leadership
+from gateway.outbox.listen import OutboxListener
+from gateway.outbox.queue import _CLAIMS, Outbox
 
 
 @pytest.fixture

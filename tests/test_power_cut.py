@@ -36,11 +36,11 @@ from lazyfs import LazyFS, is_mounted
 from procs import SMSGW, stop, wait_for
 from sqlalchemy import Engine, func, select
 
-from gateway import migrate
-from gateway.db import make_engine, utcnow
-from gateway.models import Alert, InboundMessage, Message, Sighting
-from gateway.rota import Rota
-from gateway.subscribers import Subscribers
+from gateway.core import migrate
+from gateway.core.db import make_engine, utcnow
+from gateway.core.models import Alert, InboundMessage, Message, Sighting
+from gateway.rota.service import Rota
+from gateway.subscribers.service import Subscribers
 from hardware.emulator import Emulator
 from hardware.pdu import decode_incoming
 

@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.preview import (
+from gateway.alerts.cost import (
     ModemRate,
     PreviewError,
     compose,
     estimate_finish,
     preview,
 )
-from gateway.smart_text import Replacement
+from gateway.alerts.smart_text import Replacement
 from hardware.pdu import segments
 
 FOOTER = "Reply STOP to opt out"

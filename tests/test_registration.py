@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.registration import Plate, find_registrations, normalise_registration
+from gateway.sightings.plates import Plate, find_registrations, normalise_registration
 
 NORMALISE: list[tuple[str, str | None]] = [
     # current (2001-): two letters, two digits, three letters

@@ -18,8 +18,8 @@ from procs import (
 )
 from sqlalchemy import Engine
 
-from gateway.config import OutboxConfig
-from gateway.outbox import Outbox
+from gateway.core.config import OutboxConfig
+from gateway.outbox.queue import Outbox
 
 pytestmark = pytest.mark.slow
 

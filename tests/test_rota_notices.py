@@ -9,17 +9,17 @@ from procs import wait_for
 from sighting_filing import received
 from sqlalchemy import Engine, select
 
-from gateway import config as config_mod
-from gateway.alerts import Alerts
-from gateway.config import Config
-from gateway.db import utcnow
-from gateway.models import Message
-from gateway.outbox import Outbox
-from gateway.rota import Rota
-from gateway.rota_notices import RotaNotices
-from gateway.scheduler import Scheduler
-from gateway.sightings import Sightings
-from gateway.subscribers import Subscribers
+from gateway.alerts.service import Alerts
+from gateway.core import config as config_mod
+from gateway.core.config import Config
+from gateway.core.db import utcnow
+from gateway.core.models import Message
+from gateway.jobs.scheduler import Scheduler
+from gateway.outbox.queue import Outbox
+from gateway.rota.notices import RotaNotices
+from gateway.rota.service import Rota
+from gateway.sightings.desk import Sightings
+from gateway.subscribers.service import Subscribers
 
 ADMIN = "+447700900690"
 OFFICER = "+447700900601"

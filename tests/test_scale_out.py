@@ -14,10 +14,10 @@ from drama import mobile
 from pg import PgServer
 from procs import SMSGW, stop, wait_for
 
-from gateway.config import OutboxConfig
-from gateway.db import make_engine
-from gateway.migrate import upgrade
-from gateway.outbox import Outbox
+from gateway.core.config import OutboxConfig
+from gateway.core.db import make_engine
+from gateway.core.migrate import upgrade
+from gateway.outbox.queue import Outbox
 
 MESSAGES = 3000
 LEASE = 4.0  # seconds: how long the dead gateway's claims wait before others take them

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-from gateway.outbox import Claimed
-from gateway.send_gate import SendGate, in_quiet
-from gateway.subscribers import Subscribers
+from gateway.outbox.queue import Claimed
+from gateway.subscribers.gate import SendGate, in_quiet
+from gateway.subscribers.service import Subscribers
 
 A = "+447700900111"
 # 23:30 in London in winter (GMT), and 12:00

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sightings_table import SIGHTINGS
 
-from gateway.registration import normalise_registration
-from gateway.sighting_parser import DEFAULT_GAZETTEER, Parsed, parse
+from gateway.sightings.parser import DEFAULT_GAZETTEER, Parsed, parse
+from gateway.sightings.plates import normalise_registration
 
 
 @pytest.mark.parametrize(("text", "expected"), SIGHTINGS, ids=[t[:40] for t, _ in SIGHTINGS])
@@ -79,7 +79,7 @@ def test_a_parser_bug_is_logged_and_the_report_still_gets_filed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     broken = [None]  # a gazetteer that slipped past config checking
-    with caplog.at_level(logging.ERROR, logger="gateway.sighting_parser"):
+    with caplog.at_level(logging.ERROR, logger="gateway.sightings.parser"):
         assert parse("KX19ABC near Docking", broken) == Parsed()  # type: ignore[arg-type]
     assert "sighting parser failed" in caplog.text
 
@@ -103,7 +103,7 @@ _PIECES = [
 
 def _check_never_fails(text: str) -> None:
     errors = _Errors()
-    logger = logging.getLogger("gateway.sighting_parser")
+    logger = logging.getLogger("gateway.sightings.parser")
     logger.addHandler(errors)
     try:
         parsed = parse(text)

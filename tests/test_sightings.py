@@ -11,9 +11,9 @@ from procs import wait_for
 from sighting_daemon import BACKUP, DESK, KEEPER, OFFICER, STRANGER, on_shift, running, texts_to
 from sqlalchemy import Engine
 
-from gateway import audit
-from gateway.daemon import Daemon
-from gateway.db import utcnow
+from gateway.app.daemon import Daemon
+from gateway.core import audit
+from gateway.core.db import utcnow
 from hardware.emulator import Emulator
 
 

@@ -9,12 +9,13 @@ import pytest
 from sighting_filing import received
 from sqlalchemy import Engine
 
-from gateway import audit, sighting_queries
-from gateway import config as config_mod
-from gateway.db import utcnow
-from gateway.outbox import Outbox
-from gateway.rota import Rota
-from gateway.sightings import Sightings, plate_pattern
+from gateway.core import audit
+from gateway.core import config as config_mod
+from gateway.core.db import utcnow
+from gateway.outbox.queue import Outbox
+from gateway.rota.service import Rota
+from gateway.sightings import queries as sighting_queries
+from gateway.sightings.desk import Sightings, plate_pattern
 
 KEEPER = "+447700900501"
 STRANGER = "+447700900502"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.smart_text import TABLE, Replacement, Smartened, gsm_only, smarten, unencodable
+from gateway.alerts.smart_text import TABLE, Replacement, Smartened, gsm_only, smarten, unencodable
 from hardware.pdu import gsm7, segments
 
 GSM_CHARS = [c for c in gsm7.MAIN if c != "\x1b"] + sorted(gsm7.EXTENSION_CHARS)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, select
 
-from gateway import audit
-from gateway.models import Consent, Subscriber
-from gateway.phone import InvalidNumber
-from gateway.subscribers import SubscriberError, Subscribers
+from gateway.core import audit
+from gateway.core.models import Consent, Subscriber
+from gateway.core.phone import InvalidNumber
+from gateway.subscribers.service import SubscriberError, Subscribers
 
 A, B, C = "+447700900101", "+447700900102", "+447700900103"
 

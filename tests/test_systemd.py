@@ -16,9 +16,9 @@ import pytest
 from procs import SMSGW, start_emulator, stop, write_config
 from sqlalchemy import Engine
 
-from gateway import config as config_mod
-from gateway import systemd
-from gateway.daemon import Daemon
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core import systemd
 
 UNITS = Path(__file__).parent.parent / "systemd"
 INSTALLED = "/opt/smsgw/.venv/bin/smsgw"
@@ -130,7 +130,7 @@ def test_the_daemon_is_ready_then_pings_and_logs_for_journald(
         stop(emulator)
     lines = [line for line in log.read_text().splitlines() if line]
     assert lines and all(line[:3] in ("<6>", "<4>", "<3>", "<7>") for line in lines), lines[:5]
-    assert any(line.startswith("<6>gateway.daemon: gateway test started") for line in lines)
+    assert any(line.startswith("<6>gateway.app.daemon: gateway test started") for line in lines)
 
 
 def test_a_stalled_worker_or_a_lost_database_stops_the_pings(

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from gateway.preview import preview
-from gateway.templates import Template, TemplateError, Templates, fields, render
+from gateway.alerts.cost import preview
+from gateway.alerts.templates import Template, TemplateError, Templates, fields, render
 
 SHIPPED_FIELDS = [
     "reference",

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from web_client import Browser, signed_in
 
-from gateway import audit, users
+from gateway.core import audit, users
 
 NEW_PASSWORD = "another long passphrase"
 

@@ -16,17 +16,17 @@ from drama import mobile
 from sqlalchemy import Engine, func, select
 from web_client import Browser, Reply, signed_in
 
-from gateway import audit
-from gateway.alerts import AlertInfo, Alerts
-from gateway.config import InboundConfig, OutboxConfig
-from gateway.db import utcnow
-from gateway.inbound import Inbox, IncomingPart
-from gateway.models import Alert, Message
-from gateway.outbox import Outbox
-from gateway.preview import preview
-from gateway.send_gate import SendGate
-from gateway.subscribers import Subscribers
-from gateway.templates import Templates
+from gateway.alerts.cost import preview
+from gateway.alerts.service import AlertInfo, Alerts
+from gateway.alerts.templates import Templates
+from gateway.core import audit
+from gateway.core.config import InboundConfig, OutboxConfig
+from gateway.core.db import utcnow
+from gateway.core.models import Alert, Message
+from gateway.inbox.store import Inbox, IncomingPart
+from gateway.outbox.queue import Outbox
+from gateway.subscribers.gate import SendGate
+from gateway.subscribers.service import Subscribers
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"

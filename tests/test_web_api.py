@@ -19,14 +19,16 @@ from sighting_filing import received
 from sqlalchemy import Engine
 from web_client import Browser
 
-from gateway import audit, config, modem_status, subscriber_search, users
-from gateway.db import utcnow
-from gateway.outbox import STATES, Outbox
-from gateway.privacy import mask
-from gateway.rota import Rota
-from gateway.sightings import Sightings
-from gateway.subscribers import Subscribers
-from gateway.templates import Templates
+from gateway.alerts.templates import Templates
+from gateway.core import audit, config, users
+from gateway.core.db import utcnow
+from gateway.core.privacy import mask
+from gateway.modems import status as modem_status
+from gateway.outbox.queue import STATES, Outbox
+from gateway.rota.service import Rota
+from gateway.sightings.desk import Sightings
+from gateway.subscribers import search as subscriber_search
+from gateway.subscribers.service import Subscribers
 from web import create_app
 
 Reply = tuple[int, Any, Message]

@@ -7,10 +7,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DatabaseError
 from web_client import PASSWORD, Browser
 
-from gateway import audit
-from gateway.config import InboundConfig
-from gateway.db import utcnow
-from gateway.inbound import Inbox, IncomingPart
+from gateway.core import audit
+from gateway.core.config import InboundConfig
+from gateway.core.db import utcnow
+from gateway.inbox.store import Inbox, IncomingPart
 
 
 def test_every_page_but_login_needs_a_login(console: str) -> None:

@@ -11,13 +11,14 @@ from sighting_filing import HOSTILE_PLACE, KEEPER, OFFICER, STRANGER, file, make
 from sqlalchemy import Engine
 from web_client import signed_in
 
-from gateway import audit, modem_status
-from gateway.config import InboundConfig, OutboxConfig
-from gateway.db import utcnow
-from gateway.inbound import ROUTE_ATTEMPTS, Inbox, IncomingPart
-from gateway.outbox import Outbox
-from gateway.privacy import mask
-from gateway.sightings import Sightings
+from gateway.core import audit
+from gateway.core.config import InboundConfig, OutboxConfig
+from gateway.core.db import utcnow
+from gateway.core.privacy import mask
+from gateway.inbox.store import ROUTE_ATTEMPTS, Inbox, IncomingPart
+from gateway.modems import status as modem_status
+from gateway.outbox.queue import Outbox
+from gateway.sightings.desk import Sightings
 
 NIGHT = "+447700900602"
 

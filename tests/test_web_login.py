@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import Engine
 from web_client import Browser, signed_in
 
-from gateway import audit, config, users
-from gateway.login_limit import BURST, REFILL, LoginLimit
+from gateway.core import audit, config, users
+from gateway.core.login_limit import BURST, REFILL, LoginLimit
 from web import create_app
 from web.auth import client_address
 from web.server import ConsoleServer
@@ -205,7 +205,7 @@ def test_a_user_name_with_a_newline_writes_one_log_line(
     console: str, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     forged = "nobody\n2026-12-05 10:00 INFO audit: admin1 login\x1b[2K"  # 64 at most
-    with caplog.at_level(logging.INFO, logger="gateway.audit"):
+    with caplog.at_level(logging.INFO, logger="gateway.core.audit"):
         assert Browser(console).login(forged, "wrong password").status == 401
     [line] = [r.getMessage() for r in caplog.records if "login-failed" in r.getMessage()]
     assert "\n" not in line and "\x1b" not in line

@@ -18,11 +18,12 @@ from sqlalchemy import Engine, select
 from test_badge import decode
 from web_client import Browser, Reply, signed_in
 
-from gateway import audit, config, csv_io
-from gateway.badge import sms_uri
-from gateway.models import Consent, Membership, Subscriber
-from gateway.privacy import mask
-from gateway.subscribers import Subscribers
+from gateway.core import audit, config
+from gateway.core.models import Consent, Membership, Subscriber
+from gateway.core.privacy import mask
+from gateway.subscribers import csv_io
+from gateway.subscribers.badge import sms_uri
+from gateway.subscribers.service import Subscribers
 from web import create_app
 from web.server import ConsoleServer
 

@@ -16,14 +16,15 @@ from sqlalchemy import Engine
 from test_web_api import call
 from web_client import signed_in
 
-from gateway import config, subscriber_search, users
-from gateway.alerts import Alerts
-from gateway.config import InboundConfig, OutboxConfig
-from gateway.db import utcnow
-from gateway.inbound import Inbox, IncomingPart
-from gateway.outbox import Outbox
-from gateway.privacy import mask, mask_in_text
-from gateway.subscribers import Subscribers
+from gateway.alerts.service import Alerts
+from gateway.core import config, users
+from gateway.core.config import InboundConfig, OutboxConfig
+from gateway.core.db import utcnow
+from gateway.core.privacy import mask, mask_in_text
+from gateway.inbox.store import Inbox, IncomingPart
+from gateway.outbox.queue import Outbox
+from gateway.subscribers import search as subscriber_search
+from gateway.subscribers.service import Subscribers
 from web import create_app
 from web.server import ConsoleServer
 

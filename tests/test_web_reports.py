@@ -14,13 +14,14 @@ from sighting_filing import HOSTILE_PLACE, KEEPER, STRANGER, file, make_desk
 from sqlalchemy import Engine
 from web_client import signed_in
 
-from gateway import audit, reports
-from gateway.alerts import Alerts
-from gateway.db import utcnow
-from gateway.privacy import mask
-from gateway.reports import Period, ReportError
-from gateway.sightings import Sightings
-from gateway.subscribers import Subscribers
+from gateway.alerts.service import Alerts
+from gateway.app import reports
+from gateway.app.reports import Period, ReportError
+from gateway.core import audit
+from gateway.core.db import utcnow
+from gateway.core.privacy import mask
+from gateway.sightings.desk import Sightings
+from gateway.subscribers.service import Subscribers
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -10,10 +10,10 @@ from drama import mobile
 from sqlalchemy import Engine
 from web_client import Browser
 
-from gateway import audit
-from gateway.db import utcnow
-from gateway.privacy import mask
-from gateway.rota import Rota
+from gateway.core import audit
+from gateway.core.db import utcnow
+from gateway.core.privacy import mask
+from gateway.rota.service import Rota
 
 WEEK = "2024-05-06"  # a Monday in British Summer Time: local = UTC + 1
 

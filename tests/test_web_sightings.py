@@ -19,12 +19,12 @@ from sighting_filing import (
 from sqlalchemy import Engine, select
 from web_client import signed_in
 
-from gateway import audit
-from gateway.db import utcnow
-from gateway.models import Message
-from gateway.privacy import mask
-from gateway.sightings import Sightings
-from gateway.subscribers import Subscribers
+from gateway.core import audit
+from gateway.core.db import utcnow
+from gateway.core.models import Message
+from gateway.core.privacy import mask
+from gateway.sightings.desk import Sightings
+from gateway.subscribers.service import Subscribers
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 BACKUP = "+447700900602"

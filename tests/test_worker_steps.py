@@ -12,11 +12,11 @@ import pytest
 from fake_modem import FakeModem
 from sqlalchemy import Engine, select
 
-from gateway import config as config_mod
-from gateway.daemon import Daemon
-from gateway.db import utcnow
-from gateway.models import Message
-from gateway.worker import ModemWorker
+from gateway.app.daemon import Daemon
+from gateway.core import config as config_mod
+from gateway.core.db import utcnow
+from gateway.core.models import Message
+from gateway.modems.worker import ModemWorker
 
 KEEPER = "+447700900501"
 OFFICER = "+447700900601"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Engine
 
-from gateway import config, users
+from gateway.core import config, users
 from web import create_app
 from web.server import ConsoleServer
 

@@ -10,9 +10,9 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 
-from gateway import users
-from gateway.config import Config
-from gateway.db import make_engine
+from gateway.core import users
+from gateway.core.config import Config
+from gateway.core.db import make_engine
 
 csrf = CSRFProtect()
 

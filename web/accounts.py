@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from gateway import audit, users
+from gateway.core import audit, users
 from web.auth import renew_session, role_required
 from web.context import engine
 

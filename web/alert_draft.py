@@ -2,7 +2,7 @@
 it is to go, and its preview as the page and compose.js show it.
 
 The text is made as the CLI's `smsgw alert` makes it (a template rendered with its fields,
-or the free text) and previewed by `gateway.alert_preview.preview_alert`, the CLI's
+or the free text) and previewed by `gateway.alerts.preview.preview_alert`, the CLI's
 --preview, so the console shows the numbers the daemon will spend.
 """
 
@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
-from gateway.alert_preview import AlertPreview
-from gateway.alerts import MAX_TEXT, AlertError
-from gateway.commands.alerting import parse_when
-from gateway.db import utcnow
-from gateway.templates import Template, Templates
+from gateway.alerts.preview import AlertPreview
+from gateway.alerts.service import MAX_TEXT, AlertError
+from gateway.alerts.templates import Template, Templates
+from gateway.cli.alerting import parse_when
+from gateway.core.db import utcnow
 
 FIELD = "field_"  # form inputs for a template's fields are named field_<name>
 ENCODINGS = {"gsm7": "GSM-7", "ucs2": "UCS-2"}

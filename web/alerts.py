@@ -1,7 +1,7 @@
 """Alerts: compose with a live preview and a confirmation, the list, the detail with live
 progress, cancel and resend.
 
-Everything goes through `gateway.alerts.Alerts` and `gateway.alert_preview`, the code the
+Everything goes through `gateway.alerts.service.Alerts` and `gateway.alerts.preview`, the code the
 CLI uses, so an alert sent here costs and reaches what the preview said.
 """
 
@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway.alert_preview import AlertPreview, preview_alert
-from gateway.alerts import AlertError, AlertInfo, Alerts, phase
-from gateway.outbox import Outbox
-from gateway.preview import PreviewError
-from gateway.subscribers import SubscriberError, Subscribers
-from gateway.templates import TemplateError, Templates
+from gateway.alerts.cost import PreviewError
+from gateway.alerts.preview import AlertPreview, preview_alert
+from gateway.alerts.service import AlertError, AlertInfo, Alerts, phase
+from gateway.alerts.templates import TemplateError, Templates
+from gateway.outbox.queue import Outbox
+from gateway.subscribers.service import SubscriberError, Subscribers
 from web.alert_draft import Draft, preview_data
 from web.auth import role_required
 from web.context import config, engine, shown_number

@@ -18,20 +18,21 @@ from typing import Any, NoReturn
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from gateway import audit, subscriber_search, users
-from gateway.alerts import AlertError, AlertInfo, Alerts, phase
-from gateway.commands.alerting import parse_when
-from gateway.csv_rows import clean_name
-from gateway.db import utcnow
-from gateway.outbox import Outbox
-from gateway.phone import InvalidNumber, normalise
-from gateway.preview import PreviewError
-from gateway.rota import Rota
-from gateway.sighting_queries import as_json
-from gateway.sightings import STATUSES, Sightings
-from gateway.status import status_report
-from gateway.subscribers import SubscriberError, Subscribers
-from gateway.templates import TemplateError, Templates
+from gateway.alerts.cost import PreviewError
+from gateway.alerts.service import AlertError, AlertInfo, Alerts, phase
+from gateway.alerts.templates import TemplateError, Templates
+from gateway.app.status import status_report
+from gateway.cli.alerting import parse_when
+from gateway.core import audit, users
+from gateway.core.db import utcnow
+from gateway.core.phone import InvalidNumber, normalise
+from gateway.outbox.queue import Outbox
+from gateway.rota.service import Rota
+from gateway.sightings.desk import STATUSES, Sightings
+from gateway.sightings.queries import as_json
+from gateway.subscribers import search as subscriber_search
+from gateway.subscribers.csv_rows import clean_name
+from gateway.subscribers.service import SubscriberError, Subscribers
 from web.context import config, engine
 
 PREFIX = "/api/v1"

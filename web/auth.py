@@ -1,4 +1,4 @@
-"""Logins, roles, sessions that end, and the login rate limit (gateway/login_limit.py).
+"""Logins, roles, sessions that end, and the login rate limit (gateway/core/login_limit.py).
 
 A session cookie names the user and a session token whose hash the database keeps until
 the session ends: at sign-out (that session), a new password or deactivation (all the
@@ -37,8 +37,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from gateway import audit, users
-from gateway.login_limit import LoginLimit
+from gateway.core import audit, users
+from gateway.core.login_limit import LoginLimit
 from web.context import engine
 
 bp = Blueprint("auth", __name__)

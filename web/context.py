@@ -9,8 +9,8 @@ from flask import current_app
 from flask_login import current_user
 from sqlalchemy import Engine
 
-from gateway.config import Config
-from gateway.privacy import mask, mask_in_text
+from gateway.core.config import Config
+from gateway.core.privacy import mask, mask_in_text
 
 
 def engine() -> Engine:

@@ -7,10 +7,14 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
-from gateway import audit, modem_status, reports, sighting_queries, troubles
-from gateway.db import utcnow
-from gateway.inbound import Inbox
-from gateway.outbox import Outbox
+from gateway.app import reports
+from gateway.core import audit
+from gateway.core.db import utcnow
+from gateway.inbox import troubles
+from gateway.inbox.store import Inbox
+from gateway.modems import status as modem_status
+from gateway.outbox.queue import Outbox
+from gateway.sightings import queries as sighting_queries
 from web.auth import role_required
 from web.context import config, engine
 from web.sighting_view import desk, number, when

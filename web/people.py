@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway import audit, subscriber_search
-from gateway.csv_rows import clean_name
-from gateway.phone import InvalidNumber, normalise
-from gateway.subscriber_search import PAGE, Person
-from gateway.subscribers import ListInfo, SubscriberError, Subscribers
+from gateway.core import audit
+from gateway.core.phone import InvalidNumber, normalise
+from gateway.subscribers import search as subscriber_search
+from gateway.subscribers.csv_rows import clean_name
+from gateway.subscribers.search import PAGE, Person
+from gateway.subscribers.service import ListInfo, SubscriberError, Subscribers
 from web import people_csv
 from web.auth import role_required
 from web.context import config, engine, shown_number

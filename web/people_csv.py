@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
-from gateway import csv_io
+from gateway.subscribers import csv_io
 from web.auth import role_required
 from web.context import config, engine
 

@@ -14,9 +14,9 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from gateway import audit
-from gateway.badge import BadgeError, make_badge
-from gateway.subscribers import ListInfo, SubscriberError, Subscribers
+from gateway.core import audit
+from gateway.subscribers.badge import BadgeError, make_badge
+from gateway.subscribers.service import ListInfo, SubscriberError, Subscribers
 from web.auth import role_required
 from web.context import config, engine
 from web.people_csv import download

@@ -11,8 +11,9 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
-from gateway import audit, reports
-from gateway.reports import Period, ReportError
+from gateway.app import reports
+from gateway.app.reports import Period, ReportError
+from gateway.core import audit
 from web.context import engine
 from web.sighting_view import zone
 

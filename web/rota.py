@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway import audit, coverage
-from gateway.db import utcnow
-from gateway.phone import InvalidNumber
-from gateway.privacy import mask
-from gateway.rota import MAX_NAME, OperatorInfo, Rota, RotaError
+from gateway.core import audit
+from gateway.core.db import utcnow
+from gateway.core.phone import InvalidNumber
+from gateway.core.privacy import mask
+from gateway.rota import cover as coverage
+from gateway.rota.service import MAX_NAME, OperatorInfo, Rota, RotaError
 from web.auth import role_required
 from web.context import config, engine, shown_number
 

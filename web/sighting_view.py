@@ -9,11 +9,11 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from gateway.outbox import Outbox
-from gateway.reports import local_time
-from gateway.rota import Rota
-from gateway.sighting_history import Step
-from gateway.sightings import SightingInfo, Sightings
+from gateway.app.reports import local_time
+from gateway.outbox.queue import Outbox
+from gateway.rota.service import Rota
+from gateway.sightings.desk import SightingInfo, Sightings
+from gateway.sightings.history import Step
 from web.context import config, engine, shown_number, shown_text
 
 

@@ -9,12 +9,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway import audit, sighting_history, sighting_queries
-from gateway.alerts import AlertError, Alerts
-from gateway.operator_commands import relay_text
-from gateway.reports import Period
-from gateway.sightings import STATUSES, SightingInfo
-from gateway.subscribers import SubscriberError, Subscribers
+from gateway.alerts.service import AlertError, Alerts
+from gateway.app.reports import Period
+from gateway.core import audit
+from gateway.routing.officers import relay_text
+from gateway.sightings import history as sighting_history
+from gateway.sightings import queries as sighting_queries
+from gateway.sightings.desk import STATUSES, SightingInfo
+from gateway.subscribers.service import SubscriberError, Subscribers
 from web.auth import role_required
 from web.context import config, engine
 from web.sighting_view import (

@@ -1,11 +1,11 @@
-"""Alembic environment: runs with the engine the caller hands over (see gateway.migrate)."""
+"""Alembic environment: runs with the engine the caller hands over (see gateway.core.migrate)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from gateway.models import Base
+from gateway.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,318 @@
+"""Alerts: one text to every subscriber of the chosen lists, fast, in a deliberate order.
+
+Recipients go out list by list in the order chosen, key contacts first within each,
+each number once, the opted-out left out. The fan-out commits in chunks so the first
+recipients are on the wire while the rest are still being queued; it is resumable, so a
+crash in the middle queues the rest at the next start and nobody twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+
+from gateway.alerts.cost import preview
+from gateway.core import audit
+from gateway.core.db import temporary_ref, utcnow
+from gateway.core.models import Alert, InboundMessage, Message
+from gateway.outbox.queue import PRIORITIES, STATES, Outbox
+from gateway.subscribers.service import Subscribers
+
+log = logging.getLogger(__name__)
+
+CHUNK = 2000  # messages per commit during a fan-out: the first chunk starts the modems
+REPLY_WINDOW = timedelta(hours=24)  # a text this soon after an alert is a reply to it
+MAX_TEXT = 1000  # characters; past this an "alert" is a letter, and costs a fortune
+
+
+class AlertError(ValueError):
+    """An alert that cannot be sent as asked; the text says why."""
+
+
+@dataclass(frozen=True)
+class AlertInfo:
+    id: int
+    ref: str
+    text: str
+    list_ids: tuple[int, ...]
+    status: str
+    created_by: str
+    created_at: datetime
+    send_at: datetime | None
+    recipients: int
+    started_at: datetime | None  # set when the fan-out has queued every recipient
+
+
+def info_of(row: Any) -> AlertInfo:
+    """An `alerts` row as AlertInfo (the reports read rows themselves)."""
+    ids = tuple(int(x) for x in row.list_ids.split(",") if x)
+    return AlertInfo(
+        row.id,
+        row.ref,
+        row.text,
+        ids,
+        row.status,
+        row.created_by,
+        row.created_at,
+        row.send_at,
+        row.recipients,
+        row.started_at,
+    )
+
+
+def phase(info: AlertInfo, progress: Mapping[str, int]) -> str:
+    """What the control room calls the alert now: every command, page and API answer
+    shows this, never the row's status. The row stays "sending" for good; the alert is
+    finished ("sent") once the fan-out is done and each message is in a final state
+    (sent, delivered, failed, cancelled, opted out): none still waits for a modem."""
+    waiting = progress.get("queued", 0) + progress.get("sending", 0)
+    if info.status == "sending" and info.started_at is not None and not waiting:
+        return "sent"
+    return info.status
+
+
+class Alerts:
+    def __init__(self, engine: Engine, outbox: Outbox, subscribers: Subscribers) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self.subscribers = subscribers
+
+    def create(
+        self,
+        text: str,
+        lists: Sequence[str],
+        *,
+        by: str,
+        send_at: datetime | None = None,
+        footer: str = "",
+        smart: bool = True,
+        source: str | None = None,
+    ) -> AlertInfo:
+        """Record an alert and, unless it is for later, queue it to every recipient now.
+
+        The text is what the preview showed: smart-encoded (unless `smart` is off) with
+        the footer on its own line. With a `source` (the text that asked for it), an alert
+        already made from that source is returned instead of a second one.
+        """
+        if source is not None:
+            made = self._from_source(source)
+            if made is not None:
+                return made
+        if len(text) + len(footer) > MAX_TEXT:
+            raise AlertError(f"an alert is at most {MAX_TEXT} characters")
+        text = preview(text, footer=footer, smart=smart).text if text.strip() else ""
+        if not text:
+            raise AlertError("an alert needs a text")
+        if not lists:
+            raise AlertError("choose at least one list")
+        ids = [self.subscribers.require_list(name).id for name in lists]
+        ids = list(dict.fromkeys(ids))  # a list named twice counts once
+        now = utcnow()
+        later = send_at is not None and send_at > now
+        with self.engine.begin() as conn:
+            alert_id = conn.execute(
+                insert(Alert).returning(Alert.id),
+                {
+                    "ref": temporary_ref(),
+                    "text": text,
+                    "list_ids": ",".join(map(str, ids)),
+                    "priority": PRIORITIES["urgent"],
+                    "status": "scheduled" if later else "sending",
+                    "created_by": by,
+                    "created_at": now,
+                    "send_at": send_at if later else None,
+                    "source": source,
+                },
+            ).scalar_one()
+            ref = f"A{1000 + alert_id}"
+            conn.execute(update(Alert).where(Alert.id == alert_id).values(ref=ref))
+        audit.record(
+            self.engine,
+            by,
+            "alert-scheduled" if later else "alert-sent",
+            f"{ref} to lists {','.join(lists)}: {text}",
+        )
+        if not later:
+            self.fan_out(alert_id)
+        found = self.get(ref)
+        assert found is not None
+        return found
+
+    def _from_source(self, source: str) -> AlertInfo | None:
+        with self.engine.connect() as conn:
+            ref = conn.scalar(select(Alert.ref).where(Alert.source == source))
+        if ref is None:
+            return None
+        log.info("alert %s was already made from %s", ref, source)
+        self.resume()  # a crash may have cut its fan-out short
+        return self.get(ref)
+
+    def fan_out(self, alert_id: int) -> int:
+        """Queue the alert to each recipient not yet queued; returns how many were added."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Alert).where(Alert.id == alert_id)).one()
+            done = set(conn.scalars(select(Message.to).where(Message.alert_id == alert_id)))
+        info = info_of(row)
+        if info.status not in ("sending", "scheduled"):
+            return 0
+        chosen = [r for r in self.subscribers.recipients(info.list_ids) if r.phone not in done]
+        for start in range(0, len(chosen), CHUNK):
+            chunk = chosen[start : start + CHUNK]
+            self.outbox.enqueue_many(
+                [(r.phone, info.text, r.list_id) for r in chunk],
+                "urgent",
+                kind="broadcast",
+                alert_id=alert_id,
+                ids=False,
+            )
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Alert)
+                .where(Alert.id == alert_id)
+                .values(status="sending", started_at=utcnow(), recipients=len(done) + len(chosen))
+            )
+        log.info("alert %s queued to %d recipient(s)", info.ref, len(chosen))
+        return len(chosen)
+
+    def fire_due(self, now: datetime | None = None) -> list[str]:
+        """Start every scheduled alert whose time has come. Claimed with one conditional
+        update each, so two gateways, or a restart, never start one twice."""
+        now = now or utcnow()
+        with self.engine.connect() as conn:
+            due = conn.execute(
+                select(Alert.id, Alert.ref).where(Alert.status == "scheduled", Alert.send_at <= now)
+            ).all()
+        fired = []
+        for alert_id, ref in due:
+            with self.engine.begin() as conn:
+                won = conn.execute(
+                    update(Alert)
+                    .where(Alert.id == alert_id, Alert.status == "scheduled")
+                    .values(status="sending")
+                )
+            if won.rowcount == 1:
+                self.fan_out(alert_id)
+                fired.append(ref)
+        return fired
+
+    def resume(self) -> None:
+        """After a restart: finish any fan-out a crash cut short."""
+        with self.engine.connect() as conn:
+            ids = list(conn.scalars(select(Alert.id).where(Alert.status == "sending")))
+        for alert_id in ids:
+            if self.fan_out(alert_id):
+                log.warning("alert %d: fan-out finished after a restart", alert_id)
+
+    def cancel(self, ref: str, *, by: str) -> int:
+        """Stop what has not been handed to a modem yet; returns how many were stopped."""
+        info = self._require(ref)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Alert)
+                .where(Alert.id == info.id)
+                .values(status="cancelled", cancelled_at=utcnow(), cancelled_by=by)
+            )
+            stopped = conn.execute(
+                update(Message)
+                .where(Message.alert_id == info.id, Message.status == "queued")
+                .values(status="cancelled", last_error=f"cancelled by {by}")
+            ).rowcount
+        audit.record(self.engine, by, "alert-cancelled", f"{info.ref}: {stopped} not sent")
+        return int(stopped)
+
+    def resend_failed(self, ref: str, *, by: str) -> int:
+        """Queue again only the recipients whose message failed; an opted-out recipient
+        (status opted_out) is not a failure and is never sent again."""
+        info = self._require(ref)
+        with self.engine.begin() as conn:
+            count = conn.execute(
+                update(Message)
+                .where(Message.alert_id == info.id, Message.status == "failed")
+                .values(status="queued", attempts=0, next_attempt_at=utcnow(), last_error=None)
+            ).rowcount
+        audit.record(self.engine, by, "alert-resent", f"{info.ref}: {count} failed queued again")
+        if count:
+            self.outbox.wake()
+        return int(count)
+
+    def progress(self, ref: str) -> dict[str, int]:
+        info = self._require(ref)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(Message.status, func.count())
+                .where(Message.alert_id == info.id)
+                .group_by(Message.status)
+            ).all()
+        found = dict(rows)
+        return {state: int(found.get(state, 0)) for state in STATES}
+
+    def link_reply(self, sender: str, inbound_id: int) -> str | None:
+        """A text from someone an alert reached lately is taken as a reply to it."""
+        since = utcnow() - REPLY_WINDOW
+        with self.engine.begin() as conn:
+            alert_id = conn.scalar(
+                select(Message.alert_id)
+                .where(
+                    Message.to == sender, Message.alert_id.is_not(None), Message.sent_at >= since
+                )
+                .order_by(Message.sent_at.desc())
+                .limit(1)
+            )
+            if alert_id is None:
+                return None
+            conn.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == inbound_id)
+                .values(alert_id=alert_id)
+            )
+            ref = conn.scalar(select(Alert.ref).where(Alert.id == alert_id))
+        return str(ref)
+
+    def replies(self, ref: str) -> list[tuple[str, str, datetime]]:
+        """(sender, text, received) of each reply, oldest first."""
+        info = self._require(ref)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(InboundMessage.sender, InboundMessage.text, InboundMessage.received_at)
+                .where(InboundMessage.alert_id == info.id)
+                .order_by(InboundMessage.id)
+            ).all()
+        return [(r.sender, r.text, r.received_at) for r in rows]
+
+    def get(self, ref: str) -> AlertInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Alert).where(Alert.ref == ref.strip().upper())).first()
+        return info_of(row) if row else None
+
+    def _require(self, ref: str) -> AlertInfo:
+        found = self.get(ref)
+        if found is None:
+            raise AlertError(f"no alert {ref!r}")
+        return found
+
+    def recent(self, limit: int = 50) -> list[AlertInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Alert).order_by(Alert.id.desc()).limit(limit)).all()
+        return [info_of(r) for r in rows]
+
+    def recent_with_progress(self, limit: int = 50) -> list[tuple[AlertInfo, dict[str, int]]]:
+        """The newest alerts with their messages by state: two queries however many alerts,
+        where `progress` for each would be one query an alert on every page load."""
+        found = self.recent(limit)
+        counts: dict[int, dict[str, int]] = {a.id: dict.fromkeys(STATES, 0) for a in found}
+        if found:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(Message.alert_id, Message.status, func.count())
+                    .where(Message.alert_id.in_(list(counts)))
+                    .group_by(Message.alert_id, Message.status)
+                ).all()
+            for alert_id, status, n in rows:
+                if alert_id in counts and status in STATES:
+                    counts[alert_id][status] = int(n)
+        return [(a, counts[a.id]) for a in found]

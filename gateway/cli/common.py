@@ -1,0 +1,39 @@
+"""What every subcommand needs: its config, its database, one way to fail."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from sqlalchemy import Engine
+
+from gateway.core import config as config_mod
+from gateway.core import migrate
+from gateway.core.db import make_engine
+
+
+class UsageError(Exception):
+    """Bad usage: exit status 2."""
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"smsgw: {message}", file=sys.stderr)
+    return code
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def load_config(args: argparse.Namespace) -> config_mod.Config:
+    return config_mod.load(getattr(args, "config", None))
+
+
+def open_db(config: config_mod.Config) -> Engine:
+    """The database, migrated to the newest schema (idempotent, so every command may ask)."""
+    engine = make_engine(config.database.url)
+    migrate.upgrade(engine)
+    return engine

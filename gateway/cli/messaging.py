@@ -1,0 +1,93 @@
+"""send, status, inbox: the commands an operator or a script uses day to day."""
+
+from __future__ import annotations
+
+import argparse
+
+from gateway.alerts.service import Alerts
+from gateway.app.status import RECENT_ALERTS, on_duty, status_report
+from gateway.cli.common import fail, load_config, open_db, print_json
+from gateway.core.phone import InvalidNumber, normalise
+from gateway.inbox.store import Inbox
+from gateway.modems import status as modem_status
+from gateway.outbox.queue import Outbox
+from gateway.subscribers.service import Subscribers
+
+
+def send(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    try:
+        to = normalise(args.to, config.gateway.country)
+    except InvalidNumber as exc:
+        return fail(str(exc), 2)
+    if not args.text.strip():
+        return fail("--text is empty", 2)
+    engine = open_db(config)
+    msg_id = Outbox(engine, config.outbox, config.node).enqueue(to, args.text, args.priority)
+    print(msg_id)
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    engine = open_db(config)
+    if args.json:
+        print_json(status_report(engine, config))
+        return 0
+    outbox = Outbox(engine, config.outbox, config.node)
+    counts = outbox.counts()
+    modems = modem_status.all_modems(engine)
+    alerts = Alerts(engine, outbox, Subscribers(engine, config.gateway.country))
+    recent = [(a, alerts.progress(a.ref)) for a in alerts.recent(RECENT_ALERTS)]
+    print("messages: " + ", ".join(f"{state} {n}" for state, n in counts.items()))
+    duty = on_duty(engine, config)
+    people = [f"{p['name']} ({role})" for role in ("primary", "backup") if (p := duty[role])]
+    desk = duty["fallback"] or "nobody: set rota.fallback_number"
+    print(
+        "on duty: " + (", ".join(people) or f"nobody (a gap in the rota); sightings go to {desk}")
+    )
+    if not modems:
+        print("modems: none has reported yet (is the daemon running?)")
+    for a, progress in recent:
+        shown = ", ".join(f"{state} {n}" for state, n in progress.items() if n)
+        print(f"alert {a.ref} ({a.status}, {a.recipients} recipients): {shown or 'nothing queued'}")
+    for m in modems:
+        extra = f" ({m.detail})" if m.detail else ""
+        signal = f"{m.dbm} dBm, {m.bars}/5 bars" if m.dbm is not None else "signal unknown"
+        budget = ", ".join(
+            f"{n} {what} left today"
+            for n, what in ((m.day_left, "messages"), (m.recipients_left, "new numbers"))
+            if n is not None
+        )
+        print(
+            f"modem {m.name}: {m.state}{extra}; {m.operator or 'no operator'}, {signal}; "
+            f"sent today {m.sent_today}{'; ' + budget if budget else ''}; "
+            f"as of {m.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    return 0
+
+
+def inbox(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    engine = open_db(config)
+    rows = Inbox(engine, config.inbound).recent(max(1, args.limit))
+    if args.json:
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "from": r.sender,
+                    "text": r.text,
+                    "received_at": r.received_at.isoformat() + "Z",
+                    "sent_at": r.sc_timestamp.isoformat() + "Z",
+                    "complete": r.complete,
+                    "parts": r.parts,
+                }
+                for r in rows
+            ]
+        )
+        return 0
+    for r in rows:
+        flag = "" if r.complete else " [incomplete]"
+        print(f"{r.received_at:%Y-%m-%d %H:%M:%S}  {r.sender:<16} {r.text}{flag}")
+    return 0

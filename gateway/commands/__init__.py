@@ -1,1 +1,0 @@
-"""The `smsgw` subcommands, one module per family."""

@@ -1,0 +1,400 @@
+"""Database tables. Timestamps are naive UTC (see db.utcnow)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Message(Base):
+    """The durable outbox: a message exists here before anything touches a modem."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    # -1 duty (what officers depend on), 0 urgent (alerts), 1 normal, 2 bulk: outbox.PRIORITIES
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    modem: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    refs: Mapped[str | None] = mapped_column(String(128), default=None)  # TP-MR per part
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # "direct" (send, replies, forwards) or "broadcast" (to a list: opt-outs apply).
+    kind: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")
+    list_id: Mapped[int | None] = mapped_column(Integer, default=None)  # a broadcast's list
+    alert_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # What queued it, when queuing again must not send it twice ("reply:<inbound id>").
+    dedupe_key: Mapped[str | None] = mapped_column(String(80), default=None)
+
+    __table_args__ = (
+        Index("uq_messages_dedupe_key", "dedupe_key", unique=True),
+        Index("ix_messages_claim", "status", "priority", "id", "next_attempt_at"),
+        Index("ix_messages_modem_status", "modem", "status"),
+        Index("ix_messages_alert", "alert_id", "status"),
+        Index("ix_messages_to", "to", "sent_at"),
+        Index("ix_messages_sent", "sent_at", "modem"),  # sent today, in the last hour
+    )
+
+
+class InboundMessage(Base):
+    """A received text, its parts joined; `complete` is false when parts never came."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    sc_timestamp: Mapped[datetime]
+    received_at: Mapped[datetime]
+    complete: Mapped[bool] = mapped_column(default=True)
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    concat_ref: Mapped[int] = mapped_column(Integer, default=-1)
+    modem: Mapped[str] = mapped_column(String(64), default="")
+    alert_id: Mapped[int | None] = mapped_column(Integer, default=None)  # a reply to this alert
+    # Routing (keywords, the sightings desk) is done at least once: empty until it finished.
+    routed_at: Mapped[datetime | None] = mapped_column(default=None)
+    route_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    route_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What was done to the text to store it ("1 NUL character replaced"), or "".
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    __table_args__ = (
+        Index("ix_inbound_unrouted", "routed_at", "modem"),
+        Index("ix_inbound_received", "received_at"),
+        Index("ix_inbound_sender", "sender", "received_at"),
+    )
+
+
+class InboundPart(Base):
+    """One part as read off a SIM. The unique key is what makes a re-read harmless."""
+
+    __tablename__ = "inbound_parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32))
+    sc_timestamp: Mapped[datetime]
+    concat_ref: Mapped[int] = mapped_column(Integer)  # -1 for a single-part message
+    part: Mapped[int] = mapped_column(Integer)
+    parts: Mapped[int] = mapped_column(Integer)
+    # A hash of the text, so two different texts sent within one second both count.
+    digest: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    modem: Mapped[str] = mapped_column(String(64), default="")
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), default=None
+    )
+    pdu: Mapped[str | None] = mapped_column(Text, default=None)  # kept when the text was altered
+
+    __table_args__ = (
+        UniqueConstraint("sender", "sc_timestamp", "concat_ref", "part", "digest", name="uq_part"),
+        Index("ix_inbound_parts_pending", "message_id", "sender", "concat_ref"),
+    )
+
+
+class UndecodablePdu(Base):
+    """A stored SMS our codec could not read: kept, never silently dropped."""
+
+    __tablename__ = "undecodable_pdus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    modem: Mapped[str] = mapped_column(String(64))
+    pdu: Mapped[str] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+
+
+class ModemStatus(Base):
+    """The last known state of each modem, written by the daemon, read by status and console."""
+
+    __tablename__ = "modem_status"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    node: Mapped[str] = mapped_column(String(128), default="")
+    state: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    manufacturer: Mapped[str] = mapped_column(String(64), default="")
+    model: Mapped[str] = mapped_column(String(64), default="")
+    imei: Mapped[str] = mapped_column(String(32), default="")
+    operator: Mapped[str] = mapped_column(String(64), default="")
+    rssi: Mapped[int | None] = mapped_column(Integer, default=None)
+    sent_today: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+    registration: Mapped[str] = mapped_column(String(16), default="")
+    sim: Mapped[str] = mapped_column(String(16), default="")
+    port: Mapped[str] = mapped_column(String(256), default="")  # the device in use now
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    resting_until: Mapped[datetime | None] = mapped_column(default=None)
+    day_left: Mapped[int | None] = mapped_column(Integer, default=None)  # of max_per_day
+    recipients_left: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class SentPart(Base):
+    """One part handed to the network, with the reference a status report will quote."""
+
+    __tablename__ = "sent_parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    modem: Mapped[str] = mapped_column(String(64))
+    ref: Mapped[int] = mapped_column(Integer)  # TP-MR, 0-255: rolls over, so match recent ones
+    part: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="sent")  # sent, delivered, failed
+    tp_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    reported_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        Index("ix_sent_parts_match", "modem", "ref", "sent_at"),
+        Index("ix_sent_parts_message", "message_id"),
+    )
+
+
+class User(Base):
+    """A console login. Passwords and API tokens are stored only as hashes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))  # admin, operator, viewer
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class ConsoleSession(Base):
+    """A console sign-in that is still valid. The cookie carries its token; signing out
+    deletes the row, a new password or deactivation deletes all of the user's, so a
+    copied cookie stops working (Flask keeps the session itself in the cookie)."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_console_sessions_user", "user_id"),)
+
+
+class LoginBucket(Base):
+    """The login rate limit's token bucket for one user name (gateway/core/login_limit.py)."""
+
+    __tablename__ = "login_buckets"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    full_at: Mapped[float] = mapped_column(Float)  # epoch seconds when the bucket is full
+
+
+class AuditEntry(Base):
+    """Append-only record of who did what. The migration adds triggers that refuse
+    UPDATE and DELETE, so not even a bug in this code can rewrite history."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))  # a username, "sms:<masked number>" or "system"
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_audit_at", "at"),)
+
+
+class SubscriberList(Base):
+    """An area or interest group ("Docking farms") that people join by its keyword."""
+
+    __tablename__ = "lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    keyword: Mapped[str] = mapped_column(String(20), unique=True)  # upper case
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class Subscriber(Base):
+    """A person who gets alerts. After an erase only the id and the dates remain."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)  # E.164; None once erased
+    name: Mapped[str] = mapped_column(String(100), default="")
+    stopped: Mapped[bool] = mapped_column(default=False)  # a global STOP: no broadcast at all
+    quiet_from: Mapped[int | None] = mapped_column(Integer, default=None)  # hour, local time
+    quiet_to: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    active: Mapped[bool] = mapped_column(default=True)  # false after STOP <list>
+    key_contact: Mapped[bool] = mapped_column(default=False)  # gets alerts first
+    joined_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_memberships_list", "list_id", "active"),)
+
+
+class Consent(Base):
+    """Every join and leave, how and by whom: the record that a person agreed."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    list_id: Mapped[int | None] = mapped_column(ForeignKey("lists.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))  # join, leave, stop, start, erase
+    method: Mapped[str] = mapped_column(String(16))  # sms, qr, officer, import
+    by: Mapped[str] = mapped_column(String(64), default="")  # the officer's user name
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_consents_subscriber", "subscriber_id"),)
+
+
+class Alert(Base):
+    """A broadcast to lists: who sent what, to whom, and how far it has got."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(16), unique=True)  # "A1042", quoted in replies
+    text: Mapped[str] = mapped_column(Text)
+    list_ids: Mapped[str] = mapped_column(String(256))  # "3,1": in the order chosen
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # scheduled, sending, cancelled, sent
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    send_at: Mapped[datetime | None] = mapped_column(default=None)  # naive UTC when scheduled
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancelled_by: Mapped[str] = mapped_column(String(64), default="")
+    # What made it, when making it again must not send it twice ("inbound:<id>" for RELAY).
+    source: Mapped[str | None] = mapped_column(String(80), default=None)
+
+    __table_args__ = (Index("uq_alerts_source", "source", unique=True),)
+
+
+class AlertTemplate(Base):
+    """A text with named fields ("{registration} {colour} {make} seen at {place} ...")."""
+
+    __tablename__ = "alert_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+
+
+class Operator(Base):
+    """An officer or member of staff who can be on duty and text the gateway commands."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(256), default="")  # for RELAY and CLOSE by SMS
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class Shift(Base):
+    __tablename__ = "shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    role: Mapped[str] = mapped_column(String(16), default="primary")  # primary, backup
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_shifts_time", "start", "end"),)
+
+
+class Sighting(Base):
+    """A report from the field, its original text kept beside what was read from it."""
+
+    __tablename__ = "sightings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(16), unique=True)  # "S1042"
+    inbound_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    sender: Mapped[str] = mapped_column(String(32))
+    sender_name: Mapped[str] = mapped_column(String(100), default="")
+    known_sender: Mapped[bool] = mapped_column(default=True)  # a subscriber, or not
+    text: Mapped[str] = mapped_column(Text)
+    parsed: Mapped[str] = mapped_column(Text, default="{}")  # JSON of what the parser found
+    registrations: Mapped[str] = mapped_column(String(256), default="")  # "KX19 ABC;YR68 XYZ"
+    place: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, acknowledged, closed
+    hot: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    acknowledged_by: Mapped[int | None] = mapped_column(Integer, default=None)  # operator id
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    escalation: Mapped[int] = mapped_column(Integer, default=0)  # 0 primary, 1 backup, 2 fallback
+    escalate_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        Index("uq_sightings_inbound", "inbound_id", unique=True),  # one sighting per text
+        Index("ix_sightings_created", "created_at"),
+        Index("ix_sightings_escalate", "status", "escalate_at"),
+    )
+
+
+class SightingVehicle(Base):
+    """One registration in one report: how reports of the same vehicle find each other."""
+
+    __tablename__ = "sighting_vehicles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sighting_id: Mapped[int] = mapped_column(ForeignKey("sightings.id", ondelete="CASCADE"))
+    registration: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(String(32))
+    seen_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_sighting_vehicles_reg", "registration", "seen_at"),)
+
+
+class RotaNotice(Base):
+    """A text the rota sends once: a gap warning, a shift reminder, a handover digest.
+
+    The unique key is what makes "once" hold across restarts and across gateways.
+    """
+
+    __tablename__ = "rota_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # "reminder:12", "gap:2026-..."
+    kind: Mapped[str] = mapped_column(String(16))  # gap, reminder, handover
+    message_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime]

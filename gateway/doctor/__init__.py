@@ -1,0 +1,1 @@
+"""`smsgw doctor`: the checks a person looking after the gateway would make."""

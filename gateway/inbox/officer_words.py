@@ -1,0 +1,66 @@
+"""What an officer's text asks for (ACK, CLOSE, RELAY), and the same text with its PIN
+taken out, which is all the database ever holds of it.
+
+Pure text in and out, so the inbox can redact before it writes (gateway.inbox.store imports
+this, not the desk, which needs the database). A text is a command only when it is the
+verb and the few short words it takes: "Close to the farm gate, 2 men" is a report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+VERBS = frozenset({"ACK", "CLOSE", "RELAY"})
+PIN_VERBS = frozenset({"CLOSE", "RELAY"})  # what a spoofed sender must not be able to do
+PIN_MASK = "****"  # what is stored for a PIN: four stars whatever its length
+_REF = re.compile(r"S\d+", re.IGNORECASE)
+_LIST = re.compile(r"[A-Z0-9_-]{2,20}", re.IGNORECASE)
+_PIN = re.compile(r"\d{4,8}")
+_TOKEN = re.compile(r"\S+")
+_DIGITS = re.compile(r"(?<![\w*])\d{4,8}(?!\w)")  # a number standing alone, like a PIN
+
+
+@dataclass(frozen=True)
+class OperatorCommand:
+    verb: str
+    ref: str = ""
+    list_keyword: str = ""
+    pin: str = ""  # as typed, or PIN_MASK once the text has been stored
+
+
+def parse(text: str) -> OperatorCommand | None:
+    """The command: the verb, then in this order an optional reference, list keyword and
+    PIN, with trailing dots or bangs tolerated; anything else makes it not a command."""
+    words = text.strip().rstrip(".! \t\r\n").split()
+    if not words or words[0].upper() not in VERBS:
+        return None
+    verb, rest = words[0].upper(), words[1:]
+    ref = rest.pop(0).upper() if rest and _REF.fullmatch(rest[0]) else ""
+    keyword = ""
+    if rest and _LIST.fullmatch(rest[0]) and not _PIN.fullmatch(rest[0]):
+        keyword = rest.pop(0).upper()
+    pin = rest.pop(0) if rest and (_PIN.fullmatch(rest[0]) or rest[0] == PIN_MASK) else ""
+    return None if rest else OperatorCommand(verb, ref, keyword, pin)
+
+
+def redact(text: str) -> tuple[str, str]:
+    """The text as it may be stored, and the PIN taken out of it ("" when it has none).
+
+    A command loses its PIN. A text that starts with RELAY but is no command (an officer
+    adding words after the PIN) is a report, kept with every number of 4-8 digits masked,
+    as one of them is likely the PIN. Any other report keeps its numbers."""
+    command = parse(text)
+    if command is None:
+        first = text.split(maxsplit=1)[:1]
+        if first and first[0].upper().rstrip(":.,!") == "RELAY":
+            return _DIGITS.sub(PIN_MASK, text), ""
+        return text, ""
+    if not command.pin or command.pin == PIN_MASK:
+        return text, ""
+    last = list(_TOKEN.finditer(text))
+    for token in reversed(last):  # the PIN is the last word, perhaps with a dot after it
+        if token.group().rstrip(".!") == command.pin:
+            masked = token.group().replace(command.pin, PIN_MASK, 1)
+            return text[: token.start()] + masked + text[token.end() :], command.pin
+    return text, ""  # not reached: parse found the PIN among these words

@@ -1,0 +1,3 @@
+"""What a received text does: the router that sends it to keywords, officers' commands or the
+sightings desk.
+"""

@@ -1,0 +1,181 @@
+"""Commands officers text the gateway: ACK, CLOSE and RELAY, only from operators' numbers.
+
+Caller ID can be spoofed (docs/security.md), so what hides a report or reaches every farm
+needs the operator's PIN in the text: RELAY turns a sighting into an alert and CLOSE takes
+it off the open list. ACK needs none: it only says "mine", the officer already has the
+forward, and its answer goes to the real phone. Three wrong PINs in an hour lock RELAY and
+CLOSE for that number (gateway.routing.pin_lock) and text the rota admin. A refusal obeys the
+flood limit (the router checks `refused`); a command carried out is always answered.
+The relayed text is built from what was parsed, never from who reported it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from gateway.alerts.service import AlertError, Alerts
+from gateway.core import audit
+from gateway.core.privacy import mask
+from gateway.inbox.officer_words import PIN_MASK, OperatorCommand, parse
+from gateway.rota.service import OperatorInfo, Rota
+from gateway.routing import pin_lock
+from gateway.sightings.desk import SightingInfo, Sightings, found
+from gateway.subscribers.service import SubscriberError
+
+__all__ = ["DeskReply", "OperatorCommand", "OperatorDesk", "describe", "parse", "relay_text"]
+
+log = logging.getLogger(__name__)
+
+USAGE = {
+    "CLOSE": "To close: CLOSE <ref> <your PIN>.",
+    "RELAY": "To relay: RELAY <ref> <list> <your PIN>.",
+}
+
+
+@dataclass(frozen=True)
+class DeskReply:
+    text: str
+    refused: bool = False  # refusals obey the flood limit: a guesser must not drain the SIM
+
+
+def _vehicle(info: SightingInfo) -> str:
+    return " ".join((*found(info, "colours"), *found(info, "makes"), *info.registrations))
+
+
+def describe(info: SightingInfo) -> str:
+    """A few words an officer recognises a report by: "grey Mitsubishi at Stanhoe"."""
+    what = _vehicle(info) or " ".join(info.text.split()[:5])[:40]
+    return f"{what} at {info.place}" if info.place else what
+
+
+def relay_text(info: SightingInfo) -> str:
+    """What the farms get: the vehicle and the place, never the reporter."""
+    p = info.parsed
+    vehicle = _vehicle(info)
+    where = f" near {info.place}" if info.place else ""
+    heading = f", {p['direction']}" if p.get("direction") else ""
+    return (
+        f"POLICE ALERT {info.ref}: {vehicle or 'suspicious activity'} reported{where}"
+        f"{heading}. Do not approach. Call 999 if in danger."
+    )
+
+
+class OperatorDesk:
+    def __init__(self, rota: Rota, sightings: Sightings, alerts: Alerts) -> None:
+        self.rota = rota
+        self.sightings = sightings
+        self.alerts = alerts
+        self.engine = alerts.engine
+        self.config = sightings.config
+        self.zone = ZoneInfo(self.config.gateway.timezone)
+
+    def handle(
+        self, sender: str, text: str, *, pin: str = "", source: str | None = None
+    ) -> DeskReply | None:
+        """The reply, or None when the text is not an operator's command from an operator.
+
+        `pin` is the PIN the inbox took out of the stored text (which then shows
+        PIN_MASK); `source` names the text, so a RELAY handled twice makes one alert."""
+        command = parse(text)
+        operator = self.rota.operator_by_phone(sender) if command else None
+        if command is None or operator is None:
+            return None
+        if command.verb == "ACK":
+            return self._ack(operator, command.ref)
+        info = self.sightings.get(command.ref) if command.ref else None
+        if info is None:
+            missing = f"No sighting {command.ref}." if command.ref else USAGE[command.verb]
+            return DeskReply(missing, refused=True)
+        refusal = self._pin_refusal(operator, command, pin, source)
+        if refusal is not None:
+            return refusal
+        if command.verb == "CLOSE":
+            self.sightings.close(info.ref, operator.name)
+            return DeskReply(f"{info.ref} closed.")
+        return self._relay(operator, info, command, source)
+
+    def _ack(self, operator: OperatorInfo, ref: str) -> DeskReply:
+        """A bare ACK takes the latest open report forwarded to this officer, else the
+        latest open one; the answer names it, so a wrong guess is seen at once."""
+        if ref:
+            info = self.sightings.get(ref)
+        else:
+            info = self.sightings.latest_forwarded_to(operator.phone)
+            info = info or self.sightings.latest_open()
+        if info is None:
+            return DeskReply(f"No sighting {ref or 'open'} to ack.", refused=True)
+        if self.sightings.acknowledge(info.ref, operator):
+            return DeskReply(f"ACK: {info.ref}, {describe(info)}, is yours.")
+        return DeskReply(f"{info.ref}, {describe(info)}, was already taken.")
+
+    def _pin_refusal(
+        self, operator: OperatorInfo, command: OperatorCommand, pin: str, source: str | None
+    ) -> DeskReply | None:
+        """None when the command may go ahead; else the refusal, audited."""
+        verb = command.verb
+        if (verb == "RELAY" and not command.list_keyword) or not (command.pin or pin):
+            return DeskReply(USAGE[verb], refused=True)
+        until = pin_lock.locked_until(self.engine, operator)
+        if until is not None:
+            pin_lock.refuse_locked(self.engine, operator, verb, command.ref)
+            return DeskReply(
+                f"{verb} refused: after {pin_lock.LOCK_AFTER} wrong PINs, RELAY and CLOSE from "
+                f"this phone are locked until {self._clock(until)}.",
+                refused=True,
+            )
+        typed = pin or (command.pin if command.pin != PIN_MASK else "")
+        if not typed:  # routed again from the database, which never holds the PIN
+            return DeskReply(f"Your PIN is not kept: please send the {verb} again.", refused=True)
+        if self.rota.pin_ok(operator.id, typed):
+            return None
+        until = pin_lock.wrong_pin(self.engine, operator, verb, command.ref)
+        if until is None:
+            return DeskReply("PIN refused.", refused=True)
+        self._tell_admin(operator, until, source)
+        return DeskReply(
+            f"PIN refused. {pin_lock.LOCK_AFTER} wrong PINs: RELAY and CLOSE from this phone "
+            f"are locked until {self._clock(until)}.",
+            refused=True,
+        )
+
+    def _tell_admin(self, operator: OperatorInfo, until: datetime, source: str | None) -> None:
+        number = self.config.rota.admin_number or self.config.gateway.admin_number
+        if not number:
+            log.warning("PIN lock of %s: no rota.admin_number to tell", mask(operator.phone))
+            return
+        text = (
+            f"PIN lock: {pin_lock.LOCK_AFTER} wrong PINs by SMS from {operator.name}'s phone "
+            f"({mask(operator.phone)}). RELAY and CLOSE locked until {self._clock(until)}. "
+            "If it was not them, their number may be spoofed."
+        )
+        key = f"pin-lock:{source}" if source else None  # once, however often it is routed
+        self.sightings.outbox.enqueue(number, text, "duty", key=key)
+
+    def _clock(self, moment: datetime) -> str:
+        return moment.replace(tzinfo=UTC).astimezone(self.zone).strftime("%H:%M")
+
+    def _relay(
+        self,
+        operator: OperatorInfo,
+        info: SightingInfo,
+        command: OperatorCommand,
+        source: str | None,
+    ) -> DeskReply:
+        try:
+            made = self.alerts.create(
+                relay_text(info), [command.list_keyword], by=operator.name, source=source
+            )
+        except (AlertError, SubscriberError) as exc:
+            return DeskReply(f"Not relayed: {exc}", refused=True)
+        # Relaying takes the report: nobody else is asked about what has been acted on.
+        self.sightings.acknowledge(info.ref, operator)
+        audit.record(
+            self.engine,
+            operator.name,
+            "sighting-relayed",
+            f"{info.ref} as {made.ref} to {command.list_keyword}",
+        )
+        return DeskReply(f"{info.ref} relayed as {made.ref} to {made.recipients} people.")

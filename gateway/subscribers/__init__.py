@@ -1,0 +1,3 @@
+"""People and lists: joins and leaves with their consent, search, CSV import and export, join
+badges, and the check just before a broadcast goes.
+"""

@@ -1,0 +1,270 @@
+"""Reading a subscriber CSV (`phone,name,lists`) into checked rows; no database here.
+
+Every row is checked and every problem of a row reported with the row's physical line, so
+an officer can fix a whole spreadsheet in one go. Cells a spreadsheet would run as a
+formula are quoted with a leading apostrophe on the way out (`escape_cell`) and unquoted on
+the way in (`unescape_cell`), so a file written by export reads back unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TypeVar
+
+from gateway.core.phone import InvalidNumber, normalise
+from gateway.subscribers.service import ListInfo
+
+HEADER = ("phone", "name", "lists")
+MAX_NAME = 100
+MAX_PHONE = 40  # longer than any number with its spaces: refused before parsing
+MAX_BYTES = 64 * 1024 * 1024  # far above a real list (26,500 people is about 1 MB)
+# OWASP and ASVS 1.2.10: a leading one of these makes a spreadsheet read a formula.
+FORMULA_STARTS = frozenset("=+-@\t\r\n\0")
+# C0/C1 controls, line and paragraph separators, and the bidi overrides that make a name
+# display as something else ("Trojan Source").
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+Source = str | os.PathLike[str] | IO[str] | IO[bytes]
+T = TypeVar("T")
+
+
+class CsvError(ValueError):
+    """The file as a whole cannot be read as a subscriber CSV; nothing was imported."""
+
+
+class Refused(Exception):
+    """One cell's problem; collected per row into a BadRow."""
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int  # physical line in the file; the header is line 1
+    reason: str
+
+
+def escape_cell(text: str) -> str:
+    """The cell as a spreadsheet should show it: text, never a formula."""
+    return "'" + text if _needs_quote(text) else text
+
+
+def unescape_cell(text: str) -> str:
+    """Undo `escape_cell`; other text, a name like `'Tis` included, is left alone."""
+    return text[1:] if text[:1] == "'" and _needs_quote(text[1:]) else text
+
+
+def _needs_quote(text: str) -> bool:
+    # Some spreadsheets skip leading spaces before looking for a formula; a leading
+    # apostrophe is quoted too, so that unescape_cell(escape_cell(x)) == x for every x.
+    return text.lstrip(" ")[:1] in FORMULA_STARTS or text[:1] == "'"
+
+
+class ListIndex:
+    """Finds a list from a cell: by name (case-insensitive), then by keyword."""
+
+    def __init__(self, lists: Sequence[ListInfo]) -> None:
+        self._lists = {info.id: info for info in lists}
+        self._names: dict[str, list[int]] = {}
+        for info in lists:
+            self._names.setdefault(info.name.casefold(), []).append(info.id)
+        self._keywords = {info.keyword: info.id for info in lists}
+
+    def find(self, text: str) -> int:
+        ids = self._names.get(text.casefold(), [])
+        if len(ids) > 1:
+            raise Refused(f"list name {text!r} matches {len(ids)} lists: use its keyword")
+        found = ids[0] if ids else self._keywords.get(text.upper())
+        if found is None:
+            raise Refused(f"unknown list {text!r}")
+        return found
+
+    def label(self, list_id: int) -> str | None:
+        """What export writes for a list: its name, or its keyword when the name would not
+        read back as this list (it holds a ';', or another list answers to it)."""
+        info = self._lists.get(list_id)
+        if info is None:  # deleted since the export began
+            return None
+        for text in (info.name, info.keyword):
+            if ";" not in text and not CONTROL.search(text) and text == text.strip():
+                try:
+                    if self.find(text) == list_id:
+                        return text
+                except Refused:
+                    pass
+        return info.name
+
+
+# -- reading -------------------------------------------------------------------------
+def read_text(source: Source) -> str:
+    if isinstance(source, str | os.PathLike):
+        try:
+            with open(source, "rb") as f:
+                data: str | bytes = f.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise CsvError(f"cannot read {source}: {exc.strerror}") from None
+    else:
+        data = source.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise CsvError(f"the file is larger than {MAX_BYTES // 2**20} MB")
+    text = _decode(data) if isinstance(data, bytes) else data
+    return text.removeprefix("\ufeff")
+
+
+def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise CsvError("the file is UTF-16: save it as 'CSV UTF-8'")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise CsvError(
+            f"line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}): save the file as 'CSV UTF-8'"
+        ) from None
+
+
+def _lines(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Rows with the physical line each starts on (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line = 1
+    try:
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise CsvError(f"line {line}: {exc}") from None
+
+
+def _header(cells: list[str], line: int) -> list[int]:
+    """The position of each of HEADER's columns, in HEADER's order."""
+    names = [c.strip().lower() for c in cells]
+    while names and not names[-1]:  # Excel sometimes writes empty trailing columns
+        names.pop()
+    want = ",".join(HEADER)
+    missing = [c for c in HEADER if c not in names]
+    extra = [n for n in names if n not in HEADER]
+    if missing:
+        raise CsvError(f"line {line}: the header needs {want}; missing {', '.join(missing)}")
+    if extra or len(names) != len(HEADER):
+        raise CsvError(f"line {line}: the header is {want}, not {','.join(names)}")
+    return [names.index(c) for c in HEADER]
+
+
+@dataclass
+class Person:
+    """One number's rows merged: the first non-empty name, the union of the lists."""
+
+    phone: str
+    name: str
+    list_ids: dict[int, None]  # an ordered set
+
+
+@dataclass
+class Parsed:
+    """The good rows as people (rows with the same number merged), and the bad rows."""
+
+    people: dict[str, Person] = field(default_factory=dict)
+    bad: list[BadRow] = field(default_factory=list)
+    rows: int = 0
+    merged: int = 0
+
+    def add(self, phone: str, name: str, list_ids: list[int]) -> None:
+        known = self.people.get(phone)
+        if known is None:
+            self.people[phone] = Person(phone, name, dict.fromkeys(list_ids))
+            return
+        self.merged += 1
+        known.name = known.name or name
+        known.list_ids.update(dict.fromkeys(list_ids))
+
+
+def parse(text: str, index: ListIndex, country: str) -> Parsed:
+    parsed = Parsed()
+    columns: list[int] | None = None
+    for line, cells in _lines(text):
+        if not any(c.strip() for c in cells):
+            continue  # blank lines, and Excel's empty rows (",,")
+        if columns is None:
+            columns = _header(cells, line)
+            continue
+        parsed.rows += 1
+        try:
+            parsed.add(*_check(cells, columns, index, country))
+        except Refused as exc:
+            parsed.bad.append(BadRow(line, str(exc)))
+    if columns is None:
+        raise CsvError(f"the file is empty: it needs the header line {','.join(HEADER)}")
+    return parsed
+
+
+def _check(
+    cells: list[str], columns: list[int], index: ListIndex, country: str
+) -> tuple[str, str, list[int]]:
+    if len(cells) > len(HEADER) and not any(c.strip() for c in cells[len(HEADER) :]):
+        cells = cells[: len(HEADER)]
+    if len(cells) != len(HEADER):
+        raise Refused(f"expected 3 columns ({','.join(HEADER)}), found {len(cells)}")
+    phone_cell, name_cell, lists_cell = (unescape_cell(cells[i].strip()).strip() for i in columns)
+    problems: list[str] = []
+    phone = _attempt(problems, lambda: _phone(phone_cell, country))
+    name = _attempt(problems, lambda: _name(name_cell))
+    list_ids = _attempt(problems, lambda: _lists(lists_cell, index))
+    if problems or phone is None or name is None or list_ids is None:
+        raise Refused("; ".join(problems))
+    return phone, name, list_ids
+
+
+def _attempt(problems: list[str], check: Callable[[], T]) -> T | None:
+    try:
+        return check()
+    except Refused as exc:
+        problems.append(str(exc))
+        return None
+
+
+def _phone(text: str, country: str) -> str:
+    if not text:
+        raise Refused("no phone number")
+    if len(text) > MAX_PHONE:
+        raise Refused(f"phone number too long ({len(text)} characters)")
+    if CONTROL.search(text):
+        raise Refused("phone number contains a control character")
+    try:
+        return normalise(text, country)
+    except InvalidNumber as exc:
+        raise Refused(str(exc)) from None
+
+
+def _name(text: str) -> str:
+    if len(text) > MAX_NAME:
+        raise Refused(f"name longer than {MAX_NAME} characters ({len(text)})")
+    found = CONTROL.search(text)
+    if found:
+        raise Refused(f"name contains a control character (U+{ord(found.group()):04X})")
+    return text
+
+
+def _lists(text: str, index: ListIndex) -> list[int]:
+    if CONTROL.search(text):
+        raise Refused("lists contain a control character")
+    names = [part.strip() for part in text.split(";") if part.strip()]
+    if not names:
+        raise Refused("no list given")
+    found: dict[int, None] = {}
+    problems: list[str] = []
+    for name in names:
+        try:
+            found[index.find(name)] = None
+        except Refused as exc:
+            problems.append(str(exc))
+    if problems:
+        raise Refused("; ".join(problems))
+    return list(found)
+
+
+def clean_name(name: str) -> str:
+    """A stored name as an import would accept it (names from other paths are not checked)."""
+    return CONTROL.sub(" ", name).strip()[:MAX_NAME].strip()
