@@ -40,6 +40,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check gateway hardware web tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The tests of what touches the database, again on PostgreSQL (the scale-out path), each on
 # a fresh database of a throw-away server the tests start themselves.
@@ -50,7 +51,7 @@ PG_TESTS := tests/test_migrations.py tests/test_outbox.py tests/test_inbound.py 
 	tests/test_rota_notices.py tests/test_daemon.py tests/test_web_console.py \
 	tests/test_sightings_search.py tests/test_web_dashboard.py tests/test_web_sightings.py \
 	tests/test_web_alerts.py tests/test_web_api.py tests/test_web_people.py tests/test_web_reports.py \
-	tests/test_nothing_lost.py tests/test_duty_first.py
+	tests/test_nothing_lost.py tests/test_duty_first.py tests/test_web_login.py
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -33,6 +33,7 @@ BENCHMARKS = {
     "idle": "bench.idle",
     "scale_out": "bench.scale_out",
     "console": "bench.console",
+    "cli_start": "bench.cli_start",
     "micro": "bench.micro",
 }
 

@@ -22,7 +22,6 @@ from bench.procs import Proc, count_lines, log_entries, send_rate, start_emulato
 from bench.throughput import LATENCY, NODE, RECIPIENT_LIMIT, queue, settled, texts
 from gateway.app.daemon import Daemon
 from gateway.core import config as config_mod
-from gateway.outbox import delivery
 from gateway.outbox.queue import Outbox
 from hardware.at.modem import AtModem
 
@@ -50,11 +49,15 @@ def timed(name: str, fn: Callable[..., Any], timings: Timings) -> Callable[..., 
 
 def instrument(timings: Timings) -> None:
     """Wrap the send path's calls: claim, send, the outcome's commit, delivery reports."""
-    for owner, name in ((Outbox, "claim"), (Outbox, "mark_sent"), (AtModem, "send")):
+    calls = (
+        (Outbox, "claim"),
+        (Outbox, "mark_sent"),
+        (Outbox, "apply_reports"),
+        (AtModem, "send"),
+    )
+    for owner, name in calls:
         label = f"{owner.__name__}.{name}"
         setattr(owner, name, timed(label, getattr(owner, name), timings))
-    # The worker calls `delivery.apply` through the module, so the module's name is patched.
-    setattr(delivery, "apply", timed("delivery.apply", delivery.apply, timings))  # noqa: B010
 
 
 def profile(workdir: Path, modems: int, n: int, reports: bool) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hardware.errors import ModemError
 from hardware.modem import Identity, Modem, ModemEvent, NetworkState, Sent, StoredPdu
-from hardware.pdu import encode_deliver
+from hardware.pdu import encode_deliver, encode_status_report
 
 
 class FakeModem(Modem):
@@ -20,6 +21,7 @@ class FakeModem(Modem):
         self.sent: list[tuple[str, str]] = []
         self.store: dict[int, str] = {}
         self.opened = False
+        self.failing: ModemError | None = None  # raised by every send while set
         self._ref = 0
 
     def open(self) -> None:
@@ -29,6 +31,8 @@ class FakeModem(Modem):
         self.opened = False
 
     def send(self, to: str, text: str, *, status_report: bool = False) -> Sent:
+        if self.failing is not None:
+            raise self.failing
         self.sent.append((to, text))
         self._ref = (self._ref + 1) % 256
         return Sent((self._ref,))
@@ -56,3 +60,26 @@ class FakeModem(Modem):
         self.store[index] = pdu
         self._emit(ModemEvent("message", index=index, storage="SM"))
         return index
+
+    def report(self, recipient: str, ref: int, status: int = 0x00) -> int:
+        """Store a status report and raise `+CDSI` for it, as a modem that refuses to hand
+        reports over directly does; returns its index."""
+        now = datetime.now(UTC)
+        index = max(self.store, default=0) + 1
+        self.store[index] = encode_status_report(ref, recipient, status, now, now)
+        self._emit(ModemEvent("status-report", index=index, storage="SM"))
+        return index
+
+    def keep(self, sender: str, text: str) -> int:
+        """Store a single-part text with no event: its `+CMTI` was lost, as a modem's
+        often is while the port is closed; only a sweep finds it. Returns its index."""
+        [pdu] = encode_deliver(sender, text, datetime.now(UTC))
+        index = max(self.store, default=0) + 1
+        self.store[index] = pdu
+        return index
+
+    def hand_report(self, recipient: str, ref: int, status: int = 0x00) -> None:
+        """Raise `+CDS` with a status report's PDU, as most modems hand reports over."""
+        now = datetime.now(UTC)
+        pdu = encode_status_report(ref, recipient, status, now, now)
+        self._emit(ModemEvent("status-report", pdu=pdu))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -142,7 +141,11 @@ def test_a_scheduled_alert_survives_a_restart_of_the_scheduler(
             10,  # type: ignore[union-attr]
             "the alert to start",
         )
-        time.sleep(0.5)
+        wait_for(
+            lambda: alerts.get(made.ref).started_at is not None,  # type: ignore[union-attr]
+            10,
+            "its fan-out to finish",
+        )
     finally:
         second.stop()
     assert len(queued(engine, made.id)) == 4  # fired once

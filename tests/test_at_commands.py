@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from at_peer import FakeDevice, Reply
+from procs import wait_for
 
 from hardware.at.commands import AtChannel, Timeouts
 from hardware.at.lines import Urc
@@ -136,13 +137,14 @@ def test_a_timeout_carries_the_partial_answer(device: FakeDevice, channel: Chann
 
 
 def test_a_late_answer_to_a_timed_out_command_does_not_answer_the_next(
-    device: FakeDevice, channel: Channel
+    device: FakeDevice, channel: Channel, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="hardware.at.commands")
     device.replies["AT+CSQ"] = script(None, "+CSQ: 21,99\nOK")
     with pytest.raises(ModemTimeout):
         channel.at.command("AT+CSQ", timeout=0.2)
     device.push("+CSQ: 5,99\nOK")  # the modem finally answers the first AT+CSQ
-    time.sleep(0.1)
+    wait_for(lambda: "late final result" in caplog.text, 2, "the late answer to be read")
     assert channel.at.command("AT+CSQ") == ["+CSQ: 21,99"]
 
 
@@ -635,7 +637,7 @@ def test_new_messages_and_status_reports_become_events(device: FakeDevice, modem
     device.push('+CDSI: "SM",9\nRING')
     event = modems.wait_for("message")
     assert (event.index, event.storage) == (4, "SM")
-    time.sleep(0.2)
+    modems.wait_for("other")  # the RING, pushed last: the reports came before it
     reports = [e for e in modems.events if e.kind == "status-report"]
     assert [(r.pdu, r.index) for r in reports] == [(report, None), ("", 9)]
     assert [e.line for e in modems.events if e.kind == "other"] == ["RING"]

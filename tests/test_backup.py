@@ -125,19 +125,20 @@ def test_a_copy_in_many_steps_finishes_while_another_process_keeps_committing(
         conn.executemany("INSERT INTO t (x) VALUES (randomblob(500))", [()] * 2000)
         conn.execute("COMMIT")
     monkeypatch.setattr(backup_mod, "STEP_PAGES", 8)
-    stop_writing = threading.Event()
+    stop_writing, writing = threading.Event(), threading.Event()
 
     def writer() -> None:
         with closing(sqlite3.connect(source, isolation_level=None, timeout=10)) as conn:
             while not stop_writing.is_set():
                 conn.execute("INSERT INTO t (x) VALUES (randomblob(500))")
-                time.sleep(0.001)
+                writing.set()
+                time.sleep(0.001)  # paced: commits land between the copy's steps, never starve it
 
     thread = threading.Thread(target=writer)
     thread.start()
     copier = threading.Thread(target=backup_mod.copy, args=(str(source), str(tmp_path / "c.db")))
     try:
-        time.sleep(0.05)
+        assert writing.wait(10), "the writer never committed"
         copier.daemon = True  # should it hang, it must not hold the test run
         copier.start()
         copier.join(timeout=20)

@@ -106,6 +106,20 @@ def test_alert_prints_its_reference_and_status_shows_its_progress(
     assert unknown.returncode == 2 and "no list called" in unknown.stderr
 
 
+def test_an_alert_the_compose_step_refuses_is_one_line_and_status_2(
+    tmp_path: Path, db_url: str
+) -> None:
+    cfg = config_file(tmp_path, db_url)
+    smsgw("lists", "add", "Docking farms", "--keyword", "DOCKING", "--config", cfg)
+    alert = ("alert", "--list", "DOCKING", "--config", cfg)
+    edge = "9999-12-31T23:59-01:00"  # a valid ISO time, but past the calendar's end in UTC
+    late = smsgw(*alert, "--text", "x", "--at", edge)
+    assert late.returncode == 2
+    assert late.stderr == f"smsgw: --at {edge!r} is not an ISO time such as 2026-11-23T06:30\n"
+    long = smsgw(*alert, "--text", "x" * 1001, "--preview")  # the console's preview says so too
+    assert long.returncode == 2 and long.stderr == "smsgw: an alert is at most 1000 characters\n"
+
+
 def test_alert_from_the_shipped_template_previewed_then_sent(tmp_path: Path, db_url: str) -> None:
     from gateway.core.db import make_engine
     from gateway.subscribers.service import Subscribers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import serial
+from procs import wait_for
 
 from hardware.emulator import Emulator, StoreFull
 from hardware.emulator.parser import Command, LineSyntaxError, parse_line
@@ -70,7 +72,7 @@ class Client:
 
     def unsolicited(self) -> bytes:
         """Whatever the modem said on its own in the last 0.1 s."""
-        time.sleep(0.1)
+        time.sleep(0.1)  # a check that nothing came: only a wait can show it
         self._pending += self.serial.read(self.serial.in_waiting)
         said, self._pending = self._pending, b""
         return said
@@ -341,7 +343,6 @@ def test_an_injected_message_is_announced_and_readable(emulator: Emulator, port:
 
 def test_no_cmti_is_sent_until_cnmi_asks_for_it(emulator: Emulator, port: Client) -> None:
     emulator.inject("+447700900131", "quiet")
-    time.sleep(0.1)
     assert port.unsolicited() == b""
     assert stored_texts(port) == {1: "quiet"}
 
@@ -439,7 +440,6 @@ def test_urc_in_answer_hook_puts_the_cmti_inside_the_next_answer(
     port.at("AT+CNMI=2,1")
     emulator.urc_in_answer = True
     emulator.inject("+447700900139", "mid-answer")
-    time.sleep(0.1)
     assert port.unsolicited() == b""
     assert port.exchange(b"AT+CSQ\r") == (b'\r\n+CSQ: 23,99\r\n\r\n+CMTI: "SM",1\r\n\r\nOK\r\n')
 
@@ -499,10 +499,13 @@ def test_three_wrong_pins_lock_the_sim_behind_its_puk() -> None:
 # ---- the port's life ------------------------------------------------------------------------
 
 
-def test_a_client_can_close_and_reopen_the_port(emulator: Emulator) -> None:
+def test_a_client_can_close_and_reopen_the_port(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="hardware.emulator.port_server")
     with Client(emulator.device) as p:
         assert p.exchange(b"AT+CMGS=20\r") == b"\r\n> "  # abandoned at the prompt
-    time.sleep(0.05)
+    wait_for(lambda: "client closed" in caplog.text, WAIT, "the emulator to see the close")
     with Client(emulator.device) as p:
         assert p.at("AT+CSQ") == ["+CSQ: 23,99", "OK"]
 

@@ -19,6 +19,7 @@ from hardware.at.commands import Timeouts
 from hardware.at.modem import AtModem
 from hardware.emulator import BadFault, Emulator
 from hardware.emulator.cli import _emulator, build_parser, main
+from hardware.emulator.session import TRACE
 from hardware.pdu import decode_status_report, encode_submit
 
 TO = "+447700900201"
@@ -40,7 +41,7 @@ def silence(client: Client, line: bytes = b"AT\r", wait: float = 0.4) -> bytes:
     """What the modem says within `wait` seconds of `line`: b"" from a hung one."""
     client.serial.reset_input_buffer()
     client.serial.write(line)
-    time.sleep(wait)
+    time.sleep(wait)  # a check that nothing comes: only a wait can show it
     return client.serial.read(client.serial.in_waiting)
 
 
@@ -168,10 +169,11 @@ def test_the_at_driver_reads_each_fault_as_network_state(emulator: Emulator) -> 
 
 
 def test_a_muted_modem_answers_nothing_and_recovers_when_unmuted(
-    emulator: Emulator, port: Client
+    emulator: Emulator, port: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(TRACE, logger="hardware.emulator.session")
     port.serial.write(b"AT+CMGF")  # half a line, then the modem hangs
-    time.sleep(0.05)
+    wait_for(lambda: "AT+CMGF" in caplog.text, 3, "the half line to reach the modem")
     emulator.faults.update(mute=True)
     assert silence(port) == b""
     assert silence(port, b"ATE1\r") == b""  # nothing echoed, and not obeyed either
@@ -361,7 +363,7 @@ def test_faults_changing_from_another_thread_never_garble_an_answer(
         while not done.is_set():
             for rssi in (3, 17, 99):
                 emulator.faults.update(rssi=rssi)
-                time.sleep(0.0005)
+                time.sleep(0.0005)  # changes between answers and during them, not a GIL hog
 
     changer = threading.Thread(target=flicker)
     changer.start()
@@ -462,13 +464,19 @@ def test_bad_fault_flags_are_bad_usage(flags: list[str]) -> None:
     assert main(flags) == 2
 
 
-def test_a_bad_control_file_is_ignored_until_it_is_fixed(tmp_path: Path) -> None:
+def test_a_bad_control_file_is_ignored_until_it_is_fixed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     control = tmp_path / "faults.json"
     write_control(control, {"rssi": 5, "colour": "red"})
     with Emulator(control=str(control)) as emu:
         assert emu.faults.now.rssi == 23
         write_control(control, {"vanish": "soon"})
-        time.sleep(0.3)
+        wait_for(
+            lambda: sum("ignored" in r.getMessage() for r in caplog.records) == 2,
+            3,
+            "the bad vanish to be read and refused",
+        )
         assert emu.present
         write_control(control, {"rssi": 5})
         wait_for(lambda: emu.faults.now.rssi == 5, 3, "the fixed file")

@@ -6,7 +6,6 @@ also in this process, talks to it through pyserial like to any modem.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -92,10 +91,29 @@ def test_a_sim_pin_is_entered_once(start: Start, engine: Engine) -> None:
     wait_for(lambda: status_of(engine, msg_id)[0] in ("sent", "delivered"), 10, "the send")
 
 
-def test_a_wrong_pin_is_never_tried_twice(start: Start, engine: Engine) -> None:
-    emu, _ = start({"pin": "0000"}, pin="4821")
+def test_a_wrong_pin_is_never_tried_twice(
+    start: Start, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu, daemon = start({"pin": "0000"}, pin="4821")
     wait_for(lambda: state(engine) == "pin-refused", 10, "the pin-refused state")
-    time.sleep(4)  # the daemon reopens the port several times in this while
+    worker = daemon.workers[0]
+    opened = worker.modem.open
+    reopens: list[None] = []
+
+    def counted() -> None:
+        try:
+            opened()
+        finally:
+            reopens.append(None)  # counted once the attempt is over, PIN and all
+
+    monkeypatch.setattr(worker.modem, "open", counted)
+    for n in (1, 2, 3):
+        worker.wake.set()  # cut the back-off short: reopen now
+        wait_for(
+            lambda n=n: len(reopens) >= n and state(engine) == "pin-refused",
+            10,
+            f"reopen {n} of the port",
+        )
     assert emu.context.sim.attempts_left == 2  # of three: the wrong PIN went once
     assert state(engine) == "pin-refused"
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pin_search import pins_behind_digests
 from sqlalchemy import Engine, func, select
 
 from gateway.core.config import InboundConfig
@@ -104,14 +104,14 @@ def stored_texts(engine: Engine) -> tuple[list[str], list[tuple[str, str | None,
 
 def test_an_officers_pin_is_stored_redacted_and_handed_on_in_memory_only(engine: Engine) -> None:
     box = inbox(engine)
-    [msg] = box.store("m1", IncomingPart(SENDER, T0, "RELAY S1001 DOCKING 4821."))
+    command = IncomingPart(SENDER, T0, "RELAY S1001 DOCKING 4821.")
+    [msg] = box.store("m1", command)
     assert (msg.text, msg.pin) == ("RELAY S1001 DOCKING ****.", "4821")
-    redacted = hashlib.sha1(b"RELAY S1001 DOCKING ****.").hexdigest()[:16]
-    assert stored_texts(engine) == (
-        ["RELAY S1001 DOCKING ****."],
-        [("RELAY S1001 DOCKING ****.", None, redacted)],  # no hash of the PIN's text either
-    )
+    texts, [(text, pdu, _)] = stored_texts(engine)
+    assert (texts, text, pdu) == (["RELAY S1001 DOCKING ****."], "RELAY S1001 DOCKING ****.", None)
+    assert pins_behind_digests(engine) == set()  # no hash of the PIN's text either
     assert box.recent()[0].pin == ""  # routed again from the database: no PIN to be had
+    assert box.store("m1", command) == []  # read again: still recognised
 
 
 def test_the_raw_pdu_of_a_text_with_a_pin_is_not_kept(engine: Engine) -> None:
@@ -133,13 +133,58 @@ def test_a_command_padded_into_two_parts_is_redacted_in_both(engine: Engine) -> 
     assert msg.pin == "4821" and msg.text.endswith("DOCKING ****")
     texts, parts = stored_texts(engine)
     assert texts == [msg.text] and [p[0] for p in parts] == [msg.text, ""]
+    assert pins_behind_digests(engine, ["DOCKING ****", " DOCKING ****"]) == set()
+
+
+def test_a_report_with_a_pin_in_two_parts_keeps_it_in_neither(engine: Engine) -> None:
+    """Words after the PIN make a report, its numbers masked: the parts' text, digests and
+    raw PDUs are rewritten like a command's, and a second read of a part stays one."""
+    box = inbox(engine)
+    odd = SENDER + "\x00"  # an altered sender: raw PDUs would be kept
+    box.store("m1", IncomingPart(odd, T0, "RELAY S1001 DOCKING" + " " * 140, 9, 1, 2), "07AA")
+    last = IncomingPart(odd, T0, "4821 thx", 9, 2, 2)
+    [msg] = box.store("m1", last, pdu="07AB4821")
+    assert (msg.pin, msg.text) == ("", "RELAY S1001 DOCKING" + " " * 140 + "**** thx")
+    texts, parts = stored_texts(engine)
+    assert texts == [msg.text] and parts[0][:2] == (msg.text, None) and parts[1][:2] == ("", None)
+    assert pins_behind_digests(engine, ["**** thx", " **** thx"]) == set()
+    assert box.store("m1", last, pdu="07AB4821") == []  # read again off the SIM
+    assert box.flush_partials(utcnow() + timedelta(hours=1)) == []
+    assert stored_texts(engine) == (texts, parts)
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("CLOSE S1001 4821 thanks", "CLOSE S1001 **** thanks"),
+        ("close s1001 4821 done", "close s1001 **** done"),
+        ("CLOSE: S1001 4821", "CLOSE: S1001 ****"),
+        ("ACK S1001 4821 ta", "ACK S1001 **** ta"),
+        ("Relay, S1001 DOCKING 4821", "Relay, S1001 DOCKING ****"),
+        ("RELAY S1001 DOCKING 4821 thx", "RELAY S1001 DOCKING **** thx"),
+        ("CLOSE 4821 thanks", "CLOSE **** thanks"),
+    ],
+)
+def test_a_text_starting_with_an_officers_verb_keeps_no_number_that_could_be_the_pin(
+    engine: Engine, text: str, stored: str
+) -> None:
+    odd = SENDER + "\x00"  # an altered sender: a raw PDU would be kept
+    [msg] = inbox(engine).store("m1", IncomingPart(odd, T0, text), pdu="07AB4821")
+    assert (msg.text, msg.pin) == (stored, "")
+    texts, [(part, pdu, _)] = stored_texts(engine)
+    assert (texts, part, pdu) == ([stored], stored, None)
+    assert pins_behind_digests(engine) == set()
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "Close to the farm gate, 2 men, 1234",  # a report that starts like CLOSE
+        "Two men close to the farm gate, 1234",
         "4821",
+        # A farmer's report that only starts with an officer's word keeps its numbers.
+        "Close to the farm gate, 2 men, 1234",
+        "Close to the wood at TF 8123 4012",
+        "Ack, the van is back at TF 8123 4012",
     ],
 )
 def test_a_text_that_is_not_a_command_keeps_its_numbers(engine: Engine, text: str) -> None:

@@ -57,6 +57,11 @@ def replies(tmp_path: Path, to: str = FARMER) -> list[str]:
     return [e["text"] for e in lines if e["to"] == to]
 
 
+def outbox_idle(daemon: Daemon) -> bool:
+    counts = daemon.outbox.counts()
+    return counts["queued"] == 0 and counts["sending"] == 0
+
+
 def text(emulator: Emulator, tmp_path: Path, body: str, want: int, sender: str = FARMER) -> str:
     emulator.inject(sender, body)
     wait_for(lambda: len(replies(tmp_path, sender)) >= want, 10, f"a reply to {body!r}")
@@ -108,6 +113,7 @@ def test_join_with_more_words_and_no_list_like_it_is_a_report_with_one_reply(
     daemon, emulator = gateway
     emulator.inject(FARMER, "Join us at the farm")
     wait_for(lambda: replies(tmp_path) != [], 10, "the sighting's reference")
+    wait_for(lambda: daemon.inbox.unrouted("e1") == [], 10, "the text routed")
     wait_for(lambda: daemon.outbox.counts()["queued"] == 0, 10, "the outbox empty")
     assert [r.startswith("Thanks, logged as S") for r in replies(tmp_path)] == [True]
     assert [r.text for r in daemon.reports] == ["Join us at the farm"]  # type: ignore[attr-defined]
@@ -168,7 +174,8 @@ def test_a_flooding_sender_gets_no_more_replies_but_every_text_is_kept(
     for n, body in enumerate(["HELP", "help", "Help!", "HELP.", "help!", "Help?"]):
         emulator.inject(FARMER, body)  # different texts: the same text twice is one SMS
         wait_for(lambda n=n: len(daemon.inbox.recent()) == n + 1, 10, "the text stored")
-    wait_for(lambda: len(replies(tmp_path)) >= 3, 10, "the first replies")
+    wait_for(lambda: daemon.inbox.unrouted("e1") == [], 10, "every text routed")
+    wait_for(lambda: outbox_idle(daemon), 10, "the outbox idle")  # what was queued, sent
     assert len(replies(tmp_path)) == 3  # flood_limit = 3: the 4th and later get none
     assert len(daemon.inbox.recent()) == 6
 

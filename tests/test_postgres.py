@@ -19,8 +19,9 @@ from gateway.core.config import OutboxConfig
 from gateway.core.db import make_engine, utcnow
 from gateway.core.models import Message
 from gateway.jobs.leader import LOCK_KEY, Leadership
+from gateway.outbox.claims import STATEMENTS
 from gateway.outbox.listen import OutboxListener
-from gateway.outbox.queue import _CLAIMS, Outbox
+from gateway.outbox.queue import Outbox
 
 
 @pytest.fixture
@@ -38,9 +39,9 @@ def engines(pg_url: str) -> Iterator[list[Engine]]:
 
 
 def test_the_claim_skips_rows_another_gateway_has_locked() -> None:
-    claim = str(_CLAIMS[(False, False, True)].compile(dialect=postgresql.dialect()))
+    claim = str(STATEMENTS[(False, False, True)].compile(dialect=postgresql.dialect()))
     assert "FOR UPDATE SKIP LOCKED" in claim
-    plain = _CLAIMS[(False, False, False)].compile(dialect=postgresql.dialect())
+    plain = STATEMENTS[(False, False, False)].compile(dialect=postgresql.dialect())
     assert "FOR UPDATE" not in str(plain)
 
 

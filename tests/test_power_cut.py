@@ -175,7 +175,7 @@ def _round(r: Run, n: int, texts: int, alert: bool) -> None:
             r.emulator.inject(sender, text)
             r.injected.append((sender, text))
             time.sleep(r.rng.uniform(0.0, 0.3))  # a burst, not all at once
-        time.sleep(r.rng.uniform(0.3, 3.5))
+        time.sleep(r.rng.uniform(0.3, 3.5))  # the cut's random moment: the wait is the test
     finally:
         _kill(daemon)
         if cli is not None:

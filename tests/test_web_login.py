@@ -4,19 +4,23 @@ answer faster, names that forge log lines."""
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
+from http.cookiejar import Cookie
 from typing import Any
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import Engine
-from web_client import Browser, signed_in
+from web_client import PASSWORD, Browser, signed_in
 
 from gateway.core import audit, config, users
 from gateway.core.login_limit import BURST, REFILL, LoginLimit
-from web import create_app
+from web import create_app, device_cookie
 from web.auth import client_address
 from web.server import ConsoleServer
 
@@ -29,9 +33,12 @@ def user_id(engine: Engine, username: str) -> int:
     return next(a.id for a in users.all_users(engine) if a.username == username)
 
 
-def guess_together(base: str, username: str, count: int) -> list[int]:
-    """`count` wrong passwords for `username` at once, each from its own browser."""
-    browsers = [Browser(base) for _ in range(count)]
+def guess_together(
+    base: str, username: str, count: int, cookies: Sequence[Cookie] = ()
+) -> list[int]:
+    """`count` wrong passwords for `username` at once, each from its own browser (holding
+    copies of `cookies`)."""
+    browsers = [holding(Browser(base), *cookies) for _ in range(count)]
     tokens = [b.csrf("/login") for b in browsers]
     start = threading.Barrier(count)
     statuses: list[int] = []
@@ -83,6 +90,122 @@ def test_a_bucket_refills_so_the_owner_gets_in_again(engine: Engine) -> None:
     now[0] += BURST * REFILL
     assert all(limit.take("viewer1").allowed for _ in range(BURST))  # full again
     assert limit.take("someone else").allowed
+
+
+# -- known browsers (device cookies) --------------------------------------------------------------
+def device_cookies(browser: Browser) -> list[Cookie]:
+    return [c for c in browser.cookies if c.name.startswith(device_cookie.PREFIX)]
+
+
+def holding(browser: Browser, *cookies: Cookie) -> Browser:
+    """`browser` with copies of `cookies` in its jar: copied from another, or forged."""
+    for cookie in cookies:
+        browser.cookies.set_cookie(copy.copy(cookie))
+    return browser
+
+
+def forged(cookie: Cookie, name: str, value: str | None = None) -> Cookie:
+    fake = copy.copy(cookie)
+    fake.name, fake.value = name, cookie.value if value is None else value
+    return fake
+
+
+def known_browser(base: str, username: str, password: str = PASSWORD) -> Browser:
+    """The owner's browser: it signed in once (and so holds a device cookie), then out."""
+    browser = signed_in(base, username, password)
+    assert browser.post("/logout", {"csrf_token": browser.csrf("/")}).status == 200
+    assert len(device_cookies(browser)) == 1
+    return browser
+
+
+def empty_the_bucket(base: str, username: str) -> None:
+    """Wrong passwords from browsers that never signed in, until the name's bucket is empty."""
+    statuses = [Browser(base).login(username, f"guess {i}").status for i in range(BURST + 1)]
+    assert statuses == [401] * BURST + [429]
+
+
+def test_an_attacker_emptying_the_name_bucket_leaves_the_known_browser_in(console: str) -> None:
+    owner = known_browser(console, "viewer1")
+    empty_the_bucket(console, "viewer1")
+    assert Browser(console).login("viewer1").status == 429  # a new browser waits
+    assert owner.login("viewer1", "a typo").status == 401  # the browser's own tries
+    assert owner.login("viewer1").status == 200
+    assert Browser(console).login("viewer1").status == 429  # and it opened nothing for others
+
+
+def test_concurrent_guesses_from_a_known_browser_cannot_slip_past_its_bucket(
+    console: str, engine: Engine
+) -> None:
+    copies = device_cookies(known_browser(console, "viewer1"))  # a stolen device cookie
+    statuses = guess_together(console, "viewer1", 12, copies)
+    assert sorted(statuses) == [401] * BURST + [429] * (12 - BURST)
+    checked = [e for e in audit.entries(engine, actor="viewer1") if e.action == "login-failed"]
+    assert len(checked) == BURST
+    assert Browser(console).login("viewer1").status == 200  # the name's bucket is untouched
+
+
+def test_a_forged_or_borrowed_device_cookie_gets_no_bucket_of_its_own(
+    console: str, engine: Engine
+) -> None:
+    owner = known_browser(console, "viewer1")
+    [theirs] = device_cookies(known_browser(console, "operator1"))  # the attacker's own login
+    victim = user_id(engine, "viewer1")
+    as_victims = f"{device_cookie.PREFIX}{victim}"
+    wrong_key = URLSafeTimedSerializer("not this console's key " * 2, salt=device_cookie.SALT)
+    fakes = [
+        theirs,  # another user's device cookie, as issued
+        forged(theirs, as_victims),  # ... renamed for the victim
+        forged(theirs, as_victims, wrong_key.dumps([victim, "a guessed token"])),
+        forged(theirs, as_victims, theirs.value[:-4] + "AAAA"),  # a broken signature
+    ]
+    empty_the_bucket(console, "viewer1")
+    assert [holding(Browser(console), f).login("viewer1").status for f in fakes] == [429] * 4
+    assert owner.login("viewer1").status == 200  # the real one still has its own tries
+
+
+def test_a_device_cookie_stops_working_after_a_password_reset(console: str, engine: Engine) -> None:
+    owner = known_browser(console, "viewer1")
+    empty_the_bucket(console, "viewer1")
+    assert owner.login("viewer1").status == 200  # known before the reset ...
+    admin = signed_in(console, "admin1")
+    fields = {"password": NEW_PASSWORD, "csrf_token": admin.csrf("/users/")}
+    assert admin.post(f"/users/{user_id(engine, 'viewer1')}/password", fields).status == 200
+    assert owner.login("viewer1", NEW_PASSWORD).status == 429  # ... a stranger after it
+
+
+def test_deactivation_forgets_the_users_browsers_for_good(console: str, engine: Engine) -> None:
+    owner = known_browser(console, "operator1")
+    empty_the_bucket(console, "operator1")
+    assert owner.login("operator1").status == 200
+    target = user_id(engine, "operator1")
+    users.set_active(engine, target, False)
+    users.set_active(engine, target, True)
+    assert owner.login("operator1").status == 429
+
+
+@pytest.fixture
+def https_console(console: str, engine: Engine, db_url: str) -> Iterator[str]:
+    """A console with `web.secure_cookies` on the same database: this client speaks plain
+    HTTP, so it goes without CSRF (its Secure session cookie would never come back)."""
+    cfg = config.from_dict({"database": {"url": db_url}, "web": {"secure_cookies": True}})
+    app = create_app(cfg, engine=engine, test_config={"WTF_CSRF_ENABLED": False})
+    server = ConsoleServer(app, "127.0.0.1", 0)
+    server.start()
+    yield server.url
+    server.stop()
+
+
+def test_the_device_cookie_goes_only_to_the_login_page_and_never_to_a_script(
+    console: str, https_console: str
+) -> None:
+    over_https = Browser(https_console)
+    over_https.post("/login", {"username": "viewer1", "password": PASSWORD})
+    for browser, secure in ((signed_in(console, "viewer1"), False), (over_https, True)):
+        [cookie] = device_cookies(browser)
+        assert cookie.path == "/login" and cookie.secure is secure
+        assert cookie.has_nonstandard_attr("HttpOnly")
+        assert cookie.get_nonstandard_attr("SameSite") == "Strict"
+        assert cookie.expires is not None and cookie.expires > time.time() + 300 * 86400
 
 
 # -- addresses behind a proxy --------------------------------------------------------------------

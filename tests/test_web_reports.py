@@ -15,9 +15,8 @@ from sqlalchemy import Engine
 from web_client import signed_in
 
 from gateway.alerts.service import Alerts
-from gateway.app import reports
 from gateway.app.reports import Period, ReportError
-from gateway.core import audit
+from gateway.core import audit, clock
 from gateway.core.db import utcnow
 from gateway.core.privacy import mask
 from gateway.sightings.desk import Sightings
@@ -32,7 +31,7 @@ def desk(engine: Engine, db_url: str) -> Sightings:
 
 
 def today() -> date:
-    return reports.local_time(utcnow(), LONDON).date()
+    return clock.to_local(utcnow(), LONDON).date()
 
 
 def rows(text: str) -> list[list[str]]:

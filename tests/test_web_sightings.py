@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from db_faults import audit_refused
 from sighting_filing import (
     DESK,
     HOSTILE_PLACE,
@@ -16,12 +17,12 @@ from sighting_filing import (
     make_desk,
     on_shift,
 )
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from web_client import signed_in
 
 from gateway.core import audit
 from gateway.core.db import utcnow
-from gateway.core.models import Message
+from gateway.core.models import Alert, Message
 from gateway.core.privacy import mask
 from gateway.sightings.desk import Sightings
 from gateway.subscribers.service import Subscribers
@@ -165,6 +166,28 @@ def test_relay_sends_an_alert_that_never_names_the_reporter(
     assert (entry.actor, entry.detail) == ("operator1", f"{info.ref} as A1001 to DOCKING")
     assert desk.get(info.ref).status == "acknowledged"  # type: ignore[union-attr]
     assert desk.escalate_due(utcnow() + HOUR) == []  # relaying took it: it climbs no further
+
+
+def test_a_relay_cut_short_at_the_console_leaves_no_alert(
+    console: str, desk: Sightings, engine: Engine
+) -> None:
+    """The alert, the take and the audit entry are one transaction: when the last write
+    fails, no farm is texted and the report stays open, so trying again makes one alert."""
+    Subscribers(engine).add_list("Docking farms", "DOCKING")
+    Subscribers(engine).join("+447700900503", "DOCKING", method="officer", by="pc")
+    info = file(desk, KEEPER, "Silver Subaru KX19 ABC at Stanhoe pond")
+    operator = signed_in(console, "operator1")
+    token = operator.csrf(f"/sightings/{info.ref}")
+    relay = {"csrf_token": token, "text": "Silver Subaru KX19 ABC near Stanhoe", "lists": "DOCKING"}
+    with audit_refused(engine, "sighting-relayed"):
+        assert operator.post(f"/sightings/{info.ref}/relay", relay).status == 500
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Alert)) == 0
+        assert conn.scalar(select(func.count()).where(Message.alert_id.is_not(None))) == 0
+    assert desk.get(info.ref).status == "open"  # type: ignore[union-attr]
+    assert operator.post(f"/sightings/{info.ref}/relay", relay).status == 200
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Alert)) == 1
 
 
 def test_hostile_text_shows_as_text_on_the_list_and_the_detail(

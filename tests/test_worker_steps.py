@@ -16,7 +16,9 @@ from gateway.app.daemon import Daemon
 from gateway.core import config as config_mod
 from gateway.core.db import utcnow
 from gateway.core.models import Message
-from gateway.modems.worker import ModemWorker
+from gateway.modems import status as modem_status
+from gateway.modems.worker import LAST_MODEM_REST, ModemWorker
+from hardware.errors import ModemError
 
 KEEPER = "+447700900501"
 OFFICER = "+447700900601"
@@ -67,6 +69,11 @@ def worker(daemon: Daemon, modem: FakeModem) -> Iterator[ModemWorker]:
     w.release()
 
 
+def sending(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.scalars(select(Message.id).where(Message.status == "sending")))
+
+
 def test_a_text_that_comes_during_a_send_overtakes_the_message_claimed_ahead(
     daemon: Daemon, modem: FakeModem, worker: ModemWorker, engine: Engine
 ) -> None:
@@ -101,3 +108,55 @@ def test_duty_queued_before_the_claim_goes_before_any_broadcast(
     daemon.outbox.enqueue(OFFICER, "Rota gap from 14:00", "duty")
     assert worker.send_one()
     assert modem.sent == [(OFFICER, "Rota gap from 14:00")]
+
+
+def test_a_status_report_leaves_the_message_claimed_ahead_claimed(
+    daemon: Daemon, modem: FakeModem, worker: ModemWorker, engine: Engine
+) -> None:
+    """Only a text can queue a duty forward; a delivery report read from the store must
+    not make the message claimed ahead give way (and be claimed a second time)."""
+    daemon.alerts.create("ALERT silver Subaru KX19 ABC, do not approach", ["DOCKING"], by="pc")
+    assert worker.send_one()
+    ahead = sending(engine)
+    assert len(ahead) == 1  # the next farm, claimed with the first one's outcome
+    modem.report(FARMS[0], ref=1)
+    assert worker.read_inbound()
+    assert modem.store == {}  # the report was read off the SIM
+    assert sending(engine) == ahead
+
+
+@pytest.mark.parametrize(
+    ("registration", "sent_lately", "rests_long"),
+    [
+        ("unknown", False, False),  # +CREG stat 4, or a modem that will not say: not enough
+        ("home", False, True),
+        ("roaming", False, True),
+        ("unknown", True, True),  # it says nothing, but its sends go
+    ],
+)
+def test_a_failing_modem_rests_long_only_while_another_is_registered_or_sending(
+    daemon: Daemon,
+    modem: FakeModem,
+    worker: ModemWorker,
+    engine: Engine,
+    registration: str,
+    sent_lately: bool,
+    rests_long: bool,
+) -> None:
+    modem_status.record(engine, "f2", "test", state="ready", registration=registration, rssi=20)
+    if sent_lately:
+        msg_id = daemon.outbox.enqueue(OFFICER, "sent by f2")
+        assert daemon.outbox.claim("f2") is not None
+        daemon.outbox.mark_sent(msg_id, [7], modem="f2")
+    modem.failing = ModemError("+CMS ERROR: 500 unknown error")  # transient
+    daemon.outbox.enqueue_many([(farm, "Gate left open at Docking") for farm in FARMS])
+    for _ in FARMS:  # rest_after_failures: 5
+        assert worker.send_one()
+    assert not worker.send_one()  # resting
+    [row] = [m for m in modem_status.all_modems(engine) if m.name == "f1"]
+    assert row.state == "resting" and row.resting_until is not None
+    rest = (row.resting_until - utcnow()).total_seconds()
+    if rests_long:
+        assert rest > LAST_MODEM_REST  # rest_seconds: 600
+    else:
+        assert rest <= LAST_MODEM_REST

@@ -10,6 +10,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 
+from gateway.app.services import Services
 from gateway.core import users
 from gateway.core.config import Config
 from gateway.core.db import make_engine
@@ -21,6 +22,7 @@ def create_app(
     config: Config, *, engine: Engine | None = None, test_config: dict[str, Any] | None = None
 ) -> Flask:
     app = Flask(__name__)
+    engine = engine or make_engine(config.database.url)
     app.config.update(
         SECRET_KEY=config.web.secret_key or secrets.token_hex(32),
         SESSION_COOKIE_HTTPONLY=True,
@@ -30,8 +32,10 @@ def create_app(
         PERMANENT_SESSION_LIFETIME=users.SESSION_LIFETIME,  # the cookie's and the record's
         WTF_CSRF_TIME_LIMIT=None,  # a night shift keeps one page open for hours
         SMSGW_CONFIG=config,
-        SMSGW_ENGINE=engine or make_engine(config.database.url),
+        SMSGW_ENGINE=engine,
     )
+    # The gateway's services, one set for every request (web.context.services()).
+    app.extensions["smsgw"] = Services(config, engine)
     if test_config:
         app.config.update(test_config)
     csrf.init_app(app)

@@ -1,9 +1,10 @@
 """An alert being composed in the console: what the form holds, the text it makes, when
 it is to go, and its preview as the page and compose.js show it.
 
-The text is made as the CLI's `smsgw alert` makes it (a template rendered with its fields,
-or the free text) and previewed by `gateway.alerts.preview.preview_alert`, the CLI's
---preview, so the console shows the numbers the daemon will spend.
+The text and the time are made by `gateway.alerts.compose`, as for the CLI's `smsgw alert`
+and the API (a template rendered with its fields, or the free text), and previewed by
+`gateway.alerts.preview.preview_alert`, the CLI's --preview, so the console shows the
+numbers the daemon will spend.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
+from gateway.alerts.compose import Composed, compose_alert, find_template
 from gateway.alerts.preview import AlertPreview
-from gateway.alerts.service import MAX_TEXT, AlertError
+from gateway.alerts.service import AlertError
 from gateway.alerts.templates import Template, Templates
-from gateway.cli.alerting import parse_when
-from gateway.core.db import utcnow
+from gateway.core import clock
 
 FIELD = "field_"  # form inputs for a template's fields are named field_<name>
 ENCODINGS = {"gsm7": "GSM-7", "ucs2": "UCS-2"}
@@ -50,32 +50,24 @@ class Draft:
         )
 
     def chosen(self, templates: Templates) -> Template | None:
-        if not self.template:
-            return None
-        found = templates.get(self.template)
-        if found is None:
-            raise AlertError(f"no template {self.template!r}")
-        return found
+        return find_template(templates, self.template) if self.template else None
 
-    def body(self, templates: Templates) -> str:
-        """The text before smart text and footer: the template filled in, or as typed."""
-        chosen = self.chosen(templates)
-        text = templates.render(chosen, self.fields) if chosen else self.text
-        if len(text) + len(self.footer) > MAX_TEXT:  # checked again by Alerts.create
-            raise AlertError(f"an alert is at most {MAX_TEXT} characters")
-        return text
-
-    def when(self, timezone: str) -> datetime | None:
-        """Naive UTC, read as the CLI reads --at; None to send now."""
-        if not self.send_at:
-            return None
+    def compose(self, templates: Templates, timezone: str, *, when: bool = True) -> Composed:
+        """The shared compose step (the template filled in, or the text as typed; the time
+        to send as naive UTC), with the form's words for a time it cannot use. Without
+        `when`, the time is left out (a preview does not need it)."""
         try:
-            moment = parse_when(self.send_at, timezone)
-        except AlertError:
+            return compose_alert(
+                templates,
+                text=self.text,
+                template=self.template or None,
+                fields=self.fields,
+                footer=self.footer,
+                send_at=self.send_at if when else "",
+                zone=timezone,
+            )
+        except clock.BadTime:
             raise AlertError("give the time to send as a date and a time") from None
-        if moment <= utcnow():
-            raise AlertError("the time to send has passed: choose a later one or send now")
-        return moment
 
     def hidden(self) -> list[tuple[str, str]]:
         """The draft as hidden inputs, to carry it through the confirmation page."""
@@ -86,19 +78,19 @@ class Draft:
         return pairs
 
 
-def finish(shown: AlertPreview, zone: ZoneInfo, now: datetime | None = None) -> str:
+def finish(shown: AlertPreview, zone: clock.Zone, now: datetime | None = None) -> str:
     """How long the messages take at the modems' rates, and the wall-clock time they end."""
     e, reach = shown.estimate, shown.preview.recipients
     if reach == 0:
         return "nobody to send to"
     if e.seconds is None:
         return "no modem can send now: the messages wait until one can"
-    end = (now or datetime.now(UTC)).astimezone(zone) + timedelta(seconds=e.seconds)
+    end = clock.to_local(now or datetime.now(UTC), zone) + timedelta(seconds=e.seconds)
     took = "under a minute" if e.seconds < 60 else f"about {round(e.seconds / 60)} min"
     return f"{took}, done by {end:%H:%M} at {e.per_minute:.0f} a minute"
 
 
-def preview_data(shown: AlertPreview, zone: ZoneInfo) -> dict[str, Any]:
+def preview_data(shown: AlertPreview, zone: clock.Zone) -> dict[str, Any]:
     """The preview as the page shows it, and as /alerts/preview answers compose.js."""
     p, e = shown.preview, shown.estimate
     return {

@@ -7,34 +7,32 @@ CLI uses, so an alert sent here costs and reaches what the preview said.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway.alerts.cost import PreviewError
+from gateway.alerts.compose import Composed
 from gateway.alerts.preview import AlertPreview, preview_alert
 from gateway.alerts.service import AlertError, AlertInfo, Alerts, phase
-from gateway.alerts.templates import TemplateError, Templates
-from gateway.outbox.queue import Outbox
-from gateway.subscribers.service import SubscriberError, Subscribers
+from gateway.alerts.templates import Templates
+from gateway.core import clock
+from gateway.core.errors import GatewayError
 from web.alert_draft import Draft, preview_data
 from web.auth import role_required
-from web.context import config, engine, shown_number
+from web.context import config, engine, services, shown_number
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
-ERRORS = (AlertError, SubscriberError, TemplateError, PreviewError)
 LIVE = ("scheduled", "sending")  # phases an operator can still cancel
 SHOWN = 100  # alerts on the list page
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 
 
 def _alerts() -> Alerts:
-    cfg, eng = config(), engine()
-    return Alerts(eng, Outbox(eng, cfg.outbox, cfg.node), Subscribers(eng, cfg.gateway.country))
+    return services().alerts
 
 
 def _zone() -> ZoneInfo:
@@ -43,7 +41,7 @@ def _zone() -> ZoneInfo:
 
 def _when(moment: datetime | None, style: str = "%a %d %b %H:%M") -> str:
     """A naive UTC time from the database on the control room's clock."""
-    return moment.replace(tzinfo=UTC).astimezone(_zone()).strftime(style) if moment else ""
+    return clock.to_local(moment, _zone()).strftime(style) if moment else ""
 
 
 def _require(ref: str) -> AlertInfo:
@@ -54,19 +52,22 @@ def _require(ref: str) -> AlertInfo:
 
 
 def _list_names() -> dict[int, str]:
-    return {x.id: x.name for x in Subscribers(engine()).lists()}
+    return {x.id: x.name for x in services().subscribers.lists()}
 
 
-def _preview(draft: Draft) -> AlertPreview:
+def _composed(draft: Draft, *, when: bool = True) -> Composed:
+    return draft.compose(Templates(engine()), config().gateway.timezone, when=when)
+
+
+def _preview(draft: Draft, composed: Composed | None = None) -> AlertPreview:
     cfg, eng = config(), engine()
-    subs = Subscribers(eng, cfg.gateway.country)
-    body = draft.body(Templates(eng))
+    composed = composed or _composed(draft, when=False)
     return preview_alert(
         eng,
-        subs,
-        body,
+        services().subscribers,
+        composed.text,
         draft.lists,
-        footer=draft.footer,
+        footer=composed.footer,
         smart=draft.smart,
         settings=cfg.modems,
     )
@@ -80,12 +81,12 @@ def _compose(draft: Draft, *, show_preview: bool = False, error: str = "") -> An
         chosen = draft.chosen(templates)
         if show_preview and not error:
             shown = preview_data(_preview(draft), _zone())
-    except ERRORS as exc:
+    except GatewayError as exc:
         chosen, error = None, str(exc)
     page = render_template(
         "alert_compose.html",
         draft=draft,
-        lists=Subscribers(engine()).lists(),
+        lists=services().subscribers.lists(),
         templates=templates.all(),
         chosen=chosen,
         preview=shown,
@@ -125,23 +126,23 @@ def new() -> Any:
     if action != "confirm":
         return _compose(draft, show_preview=action == "preview")
     try:
-        send_at = draft.when(config().gateway.timezone)
+        composed = _composed(draft)
         if not draft.lists:
             raise AlertError("choose at least one list")
-        shown = preview_data(_preview(draft), _zone())
+        shown = preview_data(_preview(draft, composed), _zone())
         if not shown["text"]:
             raise AlertError("an alert needs a text")
         if not shown["recipients"]:
             raise AlertError("nobody on the chosen lists can receive it")
-    except ERRORS as exc:
+    except GatewayError as exc:
         return _compose(draft, error=str(exc))
-    names = {x.keyword: x.name for x in Subscribers(engine()).lists()}
+    names = {x.keyword: x.name for x in services().subscribers.lists()}
     return render_template(
         "alert_confirm.html",
         draft=draft,
         preview=shown,
         lists=[names.get(k, k) for k in draft.lists],
-        send_at=_when(send_at, "%a %d %b %Y %H:%M") if send_at else "",
+        send_at=_when(composed.send_at, "%a %d %b %Y %H:%M") if composed.send_at else "",
     )
 
 
@@ -153,7 +154,7 @@ def preview() -> Any:
     answered with 200 and the reason in `error`, not as a failed request."""
     try:
         return jsonify(preview_data(_preview(Draft.from_form(request.form)), _zone()))
-    except ERRORS as exc:
+    except GatewayError as exc:
         return jsonify(error=str(exc))
 
 
@@ -163,15 +164,16 @@ def send() -> Any:
     """Create the alert as confirmed; Alerts.create records it in the audit log."""
     draft = Draft.from_form(request.form)
     try:
+        composed = _composed(draft)
         made = _alerts().create(
-            draft.body(Templates(engine())),
+            composed.text,
             draft.lists,
             by=current_user.username,
-            send_at=draft.when(config().gateway.timezone),
-            footer=draft.footer,
+            send_at=composed.send_at,
+            footer=composed.footer,
             smart=draft.smart,
         )
-    except ERRORS as exc:
+    except GatewayError as exc:
         return _compose(draft, error=str(exc))
     if made.status == "scheduled":
         flash(f"{made.ref} scheduled for {_when(made.send_at)}.")

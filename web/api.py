@@ -18,22 +18,19 @@ from typing import Any, NoReturn
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from gateway.alerts.cost import PreviewError
-from gateway.alerts.service import AlertError, AlertInfo, Alerts, phase
-from gateway.alerts.templates import TemplateError, Templates
+from gateway.alerts.compose import Composed, TimePassed, compose_alert
+from gateway.alerts.service import AlertInfo, Alerts, phase
+from gateway.alerts.templates import Templates
 from gateway.app.status import status_report
-from gateway.cli.alerting import parse_when
-from gateway.core import audit, users
-from gateway.core.db import utcnow
+from gateway.core import audit, clock, users
+from gateway.core.errors import GatewayError
 from gateway.core.phone import InvalidNumber, normalise
-from gateway.outbox.queue import Outbox
-from gateway.rota.service import Rota
-from gateway.sightings.desk import STATUSES, Sightings
+from gateway.sightings.desk import STATUSES
 from gateway.sightings.queries import as_json
 from gateway.subscribers import search as subscriber_search
 from gateway.subscribers.csv_rows import clean_name
-from gateway.subscribers.service import SubscriberError, Subscribers
-from web.context import config, engine
+from gateway.subscribers.service import Subscribers
+from web.context import config, engine, services
 
 PREFIX = "/api/v1"
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -132,8 +129,8 @@ def _text_field(body: dict[str, Any], key: str, default: str | None = None) -> s
 def _when(value: str, what: str) -> datetime:
     """ISO 8601; without a zone it is the gateway's local time. Naive UTC for services."""
     try:
-        return parse_when(value, config().gateway.timezone)
-    except AlertError:
+        return clock.parse_local(value, config().gateway.timezone)
+    except clock.BadTime:
         _fail(400, f"{what} must be an ISO 8601 time such as 2026-11-23T06:30:00Z")
 
 
@@ -142,12 +139,11 @@ def _iso(when: datetime | None) -> str | None:
 
 
 def _subscribers() -> Subscribers:
-    return Subscribers(engine(), config().gateway.country)
+    return services().subscribers
 
 
 def _alerts() -> Alerts:
-    cfg = config()
-    return Alerts(engine(), Outbox(engine(), cfg.outbox, cfg.node), _subscribers())
+    return services().alerts
 
 
 @bp.route("/")
@@ -162,18 +158,30 @@ def openapi() -> Any:
     return Response(OPENAPI.read_bytes(), mimetype="application/json")
 
 
-def _alert_text(body: dict[str, Any]) -> str:
-    if "template" not in body:
-        if "text" not in body:
-            _fail(400, "give text, or template with fields")
-        return _text_field(body, "text")
-    fields = body.get("fields", {})
-    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
-        _fail(400, "fields must be an object of strings")
-    found = Templates(engine()).get(_text_field(body, "template"))
-    if found is None:
-        _fail(400, f"no template {body['template']!r}")
-    return Templates.render(found, fields)
+def _composed(body: dict[str, Any]) -> Composed:
+    """The shared compose step, once the JSON's types are checked; its errors in the
+    words of the JSON's keys."""
+    template = fields = None
+    if "template" in body:
+        fields = body.get("fields", {})
+        if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+            _fail(400, "fields must be an object of strings")
+        template = _text_field(body, "template")
+    text = _text_field(body, "text") if "template" not in body and "text" in body else None
+    send_at = _text_field(body, "send_at") if body.get("send_at") else ""
+    try:
+        return compose_alert(
+            Templates(engine()),
+            text=text,
+            template=template,
+            fields=fields,
+            send_at=send_at,
+            zone=config().gateway.timezone,
+        )
+    except clock.BadTime:
+        _fail(400, "send_at must be an ISO 8601 time such as 2026-11-23T06:30:00Z")
+    except TimePassed:
+        _fail(400, "send_at is in the past")
 
 
 def _alert_json(info: AlertInfo, alerts: Alerts) -> dict[str, Any]:
@@ -199,13 +207,11 @@ def send_alert(account: users.Account) -> Any:
     lists = body.get("lists")
     if not isinstance(lists, list) or not lists or not all(isinstance(x, str) for x in lists):
         _fail(400, "lists must be a non-empty array of list names")
-    send_at = _when(_text_field(body, "send_at"), "send_at") if body.get("send_at") else None
-    if send_at is not None and send_at <= utcnow():
-        _fail(400, "send_at is in the past")
     alerts = _alerts()
     try:
-        made = alerts.create(_alert_text(body), lists, by=account.username, send_at=send_at)
-    except (AlertError, SubscriberError, TemplateError, PreviewError) as exc:
+        draft = _composed(body)
+        made = alerts.create(draft.text, lists, by=account.username, send_at=draft.send_at)
+    except GatewayError as exc:
         _fail(400, str(exc))
     reply = _alert_json(made, alerts)
     if made.status == "scheduled":  # nobody is queued yet: say who it would reach now
@@ -234,14 +240,7 @@ def sightings(account: users.Account) -> Any:
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
         _fail(400, f"limit is a whole number from 1 to {MAX_LIMIT}")
     since, until = (_when(args[k], k) if args.get(k) else None for k in ("since", "until"))
-    cfg = config()
-    desk = Sightings(
-        engine(),
-        cfg,
-        Outbox(engine(), cfg.outbox, cfg.node),
-        Rota(engine(), cfg.gateway.country),
-    )
-    found = desk.search(
+    found = services().sightings.search(
         status=status,
         registration=args.get("registration") or None,
         since=since,
@@ -317,4 +316,4 @@ def remove_subscriber(account: users.Account, phone: str) -> Any:
 @token_required("viewer")
 def status(account: users.Account) -> Any:
     whole = account.can("operator")  # viewers see numbers masked, as in the console
-    return jsonify(status_report(engine(), config(), whole_numbers=whole))
+    return jsonify(status_report(services(), whole_numbers=whole))

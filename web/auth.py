@@ -3,7 +3,8 @@
 A session cookie names the user and a session token whose hash the database keeps until
 the session ends: at sign-out (that session), a new password or deactivation (all the
 user's). Flask keeps the whole session in the cookie, so only the server can make a
-copied cookie stop working.
+copied cookie stop working. A browser that signed in keeps a device cookie
+(web/device_cookie.py) that gives it login tries of its own.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from wtforms.validators import DataRequired, Length
 
 from gateway.core import audit, users
 from gateway.core.login_limit import LoginLimit
+from web import device_cookie
 from web.context import engine
 
 bp = Blueprint("auth", __name__)
@@ -145,7 +147,9 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         name, address = form.username.data, _address()
-        taken = _limit().take(name)  # before the password is checked, so guesses queue
+        # Before the password is checked, so guesses queue; from the bucket of the name,
+        # or of this browser when it signed in as that user before.
+        taken = _limit().take(name, device_cookie.presented())
         if not taken.allowed:
             audit.record(engine(), name, "login-throttled", address)
             wait = max(1, math.ceil(taken.retry_after))
@@ -158,10 +162,13 @@ def login() -> Any:
             return render_template(
                 "login.html", form=form, error="Wrong user name or password."
             ), 401
-        _limit().give_back(name)
+        _limit().give_back(name, taken.device)
         login_user(ConsoleUser(account, users.start_session(engine(), account.id)))
         audit.record(engine(), account.username, "login", address)
-        return redirect(url_for("dashboard.index"))
+        response = redirect(url_for("dashboard.index"))
+        device = taken.device or _limit().trust(account.id)  # a known browser from now on
+        device_cookie.remember(response, account.id, device)
+        return response
     return render_template("login.html", form=form, error=None)
 
 

@@ -1,5 +1,5 @@
-"""What a view needs from the app: the config, the database engine, and numbers as the
-signed-in user may see them."""
+"""What a view needs from the app: the config, the database engine, the gateway's
+services, and numbers as the signed-in user may see them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import current_app
 from flask_login import current_user
 from sqlalchemy import Engine
 
+from gateway.app.services import Services
 from gateway.core.config import Config
 from gateway.core.privacy import mask, mask_in_text
 
@@ -19,6 +20,11 @@ def engine() -> Engine:
 
 def config() -> Config:
     return cast(Config, current_app.config["SMSGW_CONFIG"])
+
+
+def services() -> Services:
+    """The outbox, subscribers, alerts, rota, sightings...: built once per app by create_app."""
+    return cast(Services, current_app.extensions["smsgw"])
 
 
 def whole_numbers() -> bool:

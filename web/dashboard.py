@@ -11,12 +11,10 @@ from gateway.app import reports
 from gateway.core import audit
 from gateway.core.db import utcnow
 from gateway.inbox import troubles
-from gateway.inbox.store import Inbox
 from gateway.modems import status as modem_status
-from gateway.outbox.queue import Outbox
 from gateway.sightings import queries as sighting_queries
 from web.auth import role_required
-from web.context import config, engine
+from web.context import config, engine, services
 from web.sighting_view import desk, number, when
 from web.sightings import view_rows
 
@@ -36,12 +34,12 @@ def index() -> Any:
     sent, received = reports.messages_last_hour(eng)
     return render_template(
         "dashboard.html",
-        counts=Outbox(eng, cfg.outbox, cfg.node).counts(),
+        counts=services().outbox.counts(),
         troubles=troubles.count(eng),
         modems=modem_status.all_modems(eng),
         last_hour=sent,
         received_last_hour=received,
-        inbound=Inbox(eng, cfg.inbound).recent(10),
+        inbound=services().inbox.recent(10),
         open_rows=view_rows(sightings.search(status="open", limit=OPEN_SHOWN)),
         sighting_counts=sightings.counts(),
         hot=sighting_queries.hot_vehicles(eng, cfg.rota.correlation_window),
@@ -62,7 +60,7 @@ def inbox() -> Any:
     eng = engine()
     return render_template(
         "inbox.html",
-        rows=Inbox(eng, config().inbound).recent(limit),
+        rows=services().inbox.recent(limit),
         troubled=troubles.texts(eng),
         kept=troubles.kept_pdus(eng),
         parked=troubles.parked_messages(eng),

@@ -8,15 +8,14 @@ number or name: the audit log is append-only, so it must hold nothing an erase r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from math import ceil
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway.core import audit
+from gateway.core import audit, clock
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.subscribers import search as subscriber_search
 from gateway.subscribers.csv_rows import clean_name
@@ -24,7 +23,7 @@ from gateway.subscribers.search import PAGE, Person
 from gateway.subscribers.service import ListInfo, SubscriberError, Subscribers
 from web import people_csv
 from web.auth import role_required
-from web.context import config, engine, shown_number
+from web.context import config, engine, services, shown_number
 
 bp = Blueprint("people", __name__, url_prefix="/subscribers")
 bp.register_blueprint(people_csv.bp)
@@ -39,12 +38,11 @@ def helpers() -> dict[str, Any]:
 
 def local_time(moment: datetime) -> str:
     """A naive-UTC time from the database, as the control room's clock shows it."""
-    zone = ZoneInfo(config().gateway.timezone)
-    return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%d %b %Y %H:%M")
+    return clock.to_local(moment, config().gateway.timezone).strftime("%d %b %Y %H:%M")
 
 
 def subscribers() -> Subscribers:
-    return Subscribers(engine(), config().gateway.country)
+    return services().subscribers
 
 
 @bp.route("/")

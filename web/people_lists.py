@@ -18,7 +18,7 @@ from gateway.core import audit
 from gateway.subscribers.badge import BadgeError, make_badge
 from gateway.subscribers.service import ListInfo, SubscriberError, Subscribers
 from web.auth import role_required
-from web.context import config, engine
+from web.context import config, engine, services
 from web.people_csv import download
 
 bp = Blueprint("lists", __name__, url_prefix="/lists")
@@ -27,7 +27,7 @@ BADGE_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 
 def _subscribers() -> Subscribers:
-    return Subscribers(engine(), config().gateway.country)
+    return services().subscribers
 
 
 def _page(error: str = "", form: Any = None) -> str:

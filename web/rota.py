@@ -6,21 +6,21 @@ configured time zone's wall clock; the service gets naive UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway.core import audit
+from gateway.core import audit, clock
 from gateway.core.db import utcnow
 from gateway.core.phone import InvalidNumber
 from gateway.core.privacy import mask
 from gateway.rota import cover as coverage
 from gateway.rota.service import MAX_NAME, OperatorInfo, Rota, RotaError
 from web.auth import role_required
-from web.context import config, engine, shown_number
+from web.context import config, engine, services, shown_number
 
 bp = Blueprint("rota", __name__, url_prefix="/rota")
 
@@ -28,7 +28,7 @@ LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and s
 
 
 def _rota() -> Rota:
-    return Rota(engine(), config().gateway.country)
+    return services().rota
 
 
 def _zone() -> ZoneInfo:
@@ -36,20 +36,18 @@ def _zone() -> ZoneInfo:
 
 
 def _local(utc: datetime) -> datetime:
-    return utc.replace(tzinfo=UTC).astimezone(_zone())
+    return clock.to_local(utc, _zone())
 
 
 def _utc(wall: datetime) -> datetime:
     """A time on the configured wall clock (unless it carries an offset) as naive UTC."""
-    if wall.tzinfo is None:
-        wall = wall.replace(tzinfo=_zone())
-    return wall.astimezone(UTC).replace(tzinfo=None)
+    return clock.to_utc(wall, _zone())
 
 
 def _from_local(text: str, what: str) -> datetime:
     try:
-        return _utc(datetime.fromisoformat(text.strip()))
-    except (ValueError, OverflowError):
+        return clock.parse_local(text.strip(), _zone())
+    except clock.BadTime:
         raise RotaError(f"the {what} is not a date and time") from None
 
 

@@ -9,17 +9,14 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from gateway.app.reports import local_time
-from gateway.outbox.queue import Outbox
-from gateway.rota.service import Rota
+from gateway.core import clock
 from gateway.sightings.desk import SightingInfo, Sightings
 from gateway.sightings.history import Step
-from web.context import config, engine, shown_number, shown_text
+from web.context import config, services, shown_number, shown_text
 
 
 def desk() -> Sightings:
-    cfg, eng = config(), engine()
-    return Sightings(eng, cfg, Outbox(eng, cfg.outbox, cfg.node), Rota(eng, cfg.gateway.country))
+    return services().sightings
 
 
 @functools.cache
@@ -33,7 +30,7 @@ def zone() -> ZoneInfo:
 
 def when(moment: datetime | None, style: str = "%a %d %b %H:%M") -> str:
     """A naive UTC time from the database on the control room's clock."""
-    return local_time(moment, zone()).strftime(style) if moment else ""
+    return clock.to_local(moment, zone()).strftime(style) if moment else ""
 
 
 number = shown_number  # a phone number is personal data: viewers see a mask

@@ -9,16 +9,16 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway.alerts.service import AlertError, Alerts
+from gateway.alerts.service import AlertError
 from gateway.app.reports import Period
-from gateway.core import audit
 from gateway.routing.officers import relay_text
+from gateway.routing.relay import relay as relay_sighting
 from gateway.sightings import history as sighting_history
 from gateway.sightings import queries as sighting_queries
 from gateway.sightings.desk import STATUSES, SightingInfo
-from gateway.subscribers.service import SubscriberError, Subscribers
+from gateway.subscribers.service import SubscriberError
 from web.auth import role_required
-from web.context import config, engine
+from web.context import engine, services
 from web.sighting_view import (
     ESCALATION,
     desk,
@@ -116,7 +116,7 @@ def detail(ref: str) -> Any:
 
 def _detail(info: SightingInfo, relay_error: str = "", relay: dict[str, Any] | None = None) -> Any:
     eng = engine()
-    lists = Subscribers(eng).lists() if current_user.can("operator") else []
+    lists = services().subscribers.lists() if current_user.can("operator") else []
     return render_template(
         "sighting.html",
         s=info,
@@ -170,19 +170,11 @@ def relay(ref: str) -> Any:
     info = _require(ref)
     chosen = request.form.getlist("lists")
     text = request.form.get("text", "")
-    cfg, eng = config(), engine()
-    sightings = desk()
-    alerts = Alerts(eng, sightings.outbox, Subscribers(eng, cfg.gateway.country))
-    try:
-        made = alerts.create(text, chosen, by=current_user.username)
+    try:  # the alert, the report taken and the audit entry: one transaction
+        made = relay_sighting(
+            services().alerts, desk(), info, text, chosen, by=current_user.username
+        )
     except (AlertError, SubscriberError) as exc:
         return _detail(info, str(exc), {"text": text, "lists": chosen})
-    sightings.acknowledge_by_user(info.ref, current_user.username)  # relaying takes it
-    audit.record(
-        eng,
-        current_user.username,
-        "sighting-relayed",
-        f"{info.ref} as {made.ref} to {', '.join(chosen)}",
-    )
     flash(f"{info.ref} relayed as {made.ref} to {made.recipients} people.")
     return redirect(url_for(".detail", ref=info.ref))

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.alerts.smart_text import Replacement, smarten, unencodable
+from gateway.core.errors import GatewayError
 from hardware.pdu import Encoding, PduError, segments
 
 
-class PreviewError(ValueError):
+class PreviewError(GatewayError, ValueError):
     """A text that cannot be sent at all (more than 255 parts), or a bad count."""
 
 

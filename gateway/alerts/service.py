@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from gateway.alerts.cost import preview
 from gateway.core import audit
 from gateway.core.db import temporary_ref, utcnow
+from gateway.core.errors import GatewayError
 from gateway.core.models import Alert, InboundMessage, Message
 from gateway.outbox.queue import PRIORITIES, STATES, Outbox
 from gateway.subscribers.service import Subscribers
@@ -30,7 +31,7 @@ REPLY_WINDOW = timedelta(hours=24)  # a text this soon after an alert is a reply
 MAX_TEXT = 1000  # characters; past this an "alert" is a letter, and costs a fortune
 
 
-class AlertError(ValueError):
+class AlertError(GatewayError, ValueError):
     """An alert that cannot be sent as asked; the text says why."""
 
 
@@ -100,9 +101,31 @@ class Alerts:
         already made from that source is returned instead of a second one.
         """
         if source is not None:
-            made = self._from_source(source)
+            made = self.from_source(source)
             if made is not None:
                 return made
+        with self.engine.begin() as conn:
+            alert_id, _ = self.create_in(
+                conn, text, lists, by=by, send_at=send_at, footer=footer, smart=smart, source=source
+            )
+        return self.start(alert_id)
+
+    def create_in(
+        self,
+        conn: Connection,
+        text: str,
+        lists: Sequence[str],
+        *,
+        by: str,
+        send_at: datetime | None = None,
+        footer: str = "",
+        smart: bool = True,
+        source: str | None = None,
+    ) -> tuple[int, str]:
+        """Record an alert and its audit entry in the caller's transaction, so that what
+        else it writes (a relayed report taken) is done with it or not at all; returns its
+        id and reference. After the commit, `start` it. A crash in between loses nothing: `resume`
+        fans out every alert still sending at the next start."""
         if len(text) + len(footer) > MAX_TEXT:
             raise AlertError(f"an alert is at most {MAX_TEXT} characters")
         text = preview(text, footer=footer, smart=smart).text if text.strip() else ""
@@ -114,36 +137,43 @@ class Alerts:
         ids = list(dict.fromkeys(ids))  # a list named twice counts once
         now = utcnow()
         later = send_at is not None and send_at > now
-        with self.engine.begin() as conn:
-            alert_id = conn.execute(
-                insert(Alert).returning(Alert.id),
-                {
-                    "ref": temporary_ref(),
-                    "text": text,
-                    "list_ids": ",".join(map(str, ids)),
-                    "priority": PRIORITIES["urgent"],
-                    "status": "scheduled" if later else "sending",
-                    "created_by": by,
-                    "created_at": now,
-                    "send_at": send_at if later else None,
-                    "source": source,
-                },
-            ).scalar_one()
-            ref = f"A{1000 + alert_id}"
-            conn.execute(update(Alert).where(Alert.id == alert_id).values(ref=ref))
-        audit.record(
-            self.engine,
+        alert_id = conn.execute(
+            insert(Alert).returning(Alert.id),
+            {
+                "ref": temporary_ref(),
+                "text": text,
+                "list_ids": ",".join(map(str, ids)),
+                "priority": PRIORITIES["urgent"],
+                "status": "scheduled" if later else "sending",
+                "created_by": by,
+                "created_at": now,
+                "send_at": send_at if later else None,
+                "source": source,
+            },
+        ).scalar_one()
+        ref = f"A{1000 + alert_id}"
+        conn.execute(update(Alert).where(Alert.id == alert_id).values(ref=ref))
+        audit.record_in(
+            conn,
             by,
             "alert-scheduled" if later else "alert-sent",
             f"{ref} to lists {','.join(lists)}: {text}",
         )
-        if not later:
+        return int(alert_id), ref
+
+    def start(self, alert_id: int) -> AlertInfo:
+        """An alert `create_in` recorded, once committed: queued to every recipient now,
+        unless it is for later."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Alert).where(Alert.id == alert_id)).one()
+        if row.status == "sending" and row.started_at is None:
             self.fan_out(alert_id)
-        found = self.get(ref)
+        found = self.get(row.ref)
         assert found is not None
         return found
 
-    def _from_source(self, source: str) -> AlertInfo | None:
+    def from_source(self, source: str) -> AlertInfo | None:
+        """The alert made from this text, if one was (a text routed again)."""
         with self.engine.connect() as conn:
             ref = conn.scalar(select(Alert.ref).where(Alert.source == source))
         if ref is None:
@@ -217,28 +247,17 @@ class Alerts:
                 .where(Alert.id == info.id)
                 .values(status="cancelled", cancelled_at=utcnow(), cancelled_by=by)
             )
-            stopped = conn.execute(
-                update(Message)
-                .where(Message.alert_id == info.id, Message.status == "queued")
-                .values(status="cancelled", last_error=f"cancelled by {by}")
-            ).rowcount
+            stopped = self.outbox.cancel_in(conn, alert_id=info.id, by=by)
         audit.record(self.engine, by, "alert-cancelled", f"{info.ref}: {stopped} not sent")
-        return int(stopped)
+        return stopped
 
     def resend_failed(self, ref: str, *, by: str) -> int:
         """Queue again only the recipients whose message failed; an opted-out recipient
         (status opted_out) is not a failure and is never sent again."""
         info = self._require(ref)
-        with self.engine.begin() as conn:
-            count = conn.execute(
-                update(Message)
-                .where(Message.alert_id == info.id, Message.status == "failed")
-                .values(status="queued", attempts=0, next_attempt_at=utcnow(), last_error=None)
-            ).rowcount
+        count = self.outbox.resend_failed(alert_id=info.id)
         audit.record(self.engine, by, "alert-resent", f"{info.ref}: {count} failed queued again")
-        if count:
-            self.outbox.wake()
-        return int(count)
+        return count
 
     def progress(self, ref: str) -> dict[str, int]:
         info = self._require(ref)

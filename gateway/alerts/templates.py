@@ -19,6 +19,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.core.db import utcnow
+from gateway.core.errors import GatewayError
 from gateway.core.models import AlertTemplate
 from gateway.sightings.plates import normalise_registration
 
@@ -35,7 +36,7 @@ _COLUMNS = (
 )
 
 
-class TemplateError(ValueError):
+class TemplateError(GatewayError, ValueError):
     """A template or a rendering that cannot be used; `missing` names absent fields."""
 
     def __init__(self, message: str, missing: tuple[str, ...] = ()) -> None:

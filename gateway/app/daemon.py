@@ -17,22 +17,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.alerts.service import Alerts
+from gateway.app.services import Services
 from gateway.core import migrate, systemd
 from gateway.core.config import Config
 from gateway.core.db import make_engine
-from gateway.inbox.store import Inbox, MessageHandler
+from gateway.inbox.store import MessageHandler
 from gateway.jobs.scheduler import Scheduler
 from gateway.modems.drivers import BuiltModem, build
 from gateway.modems.worker import ModemWorker
-from gateway.outbox.queue import Outbox
 from gateway.rota.notices import RotaNotices
-from gateway.rota.service import Rota
-from gateway.routing.officers import OperatorDesk
-from gateway.routing.router import InboundRouter
-from gateway.sightings.desk import Sightings
-from gateway.subscribers.gate import SendGate
-from gateway.subscribers.service import Subscribers
 
 if TYPE_CHECKING:
     from gateway.outbox.listen import OutboxListener
@@ -52,18 +45,17 @@ class Daemon:
     ) -> None:
         self.config = config
         self.engine = engine or make_engine(config.database.url)
-        self.outbox = Outbox(self.engine, config.outbox, config.node)
-        self.inbox = Inbox(self.engine, config.inbound)
-        self.subscribers = Subscribers(self.engine, config.gateway.country)
-        self.router = InboundRouter(self.engine, config, self.outbox, self.subscribers)
-        self.gate = SendGate(self.subscribers, config.gateway.timezone)
+        self.services = services = Services(config, self.engine)
+        # The daemon runs every one: all built here, in this thread, before a worker starts.
+        self.outbox = services.outbox
+        self.inbox = services.inbox
+        self.subscribers = services.subscribers
+        self.gate = services.gate
+        self.alerts = services.alerts
+        self.rota = services.rota
+        self.sightings = services.sightings
+        self.router = services.router
         self.handlers: list[MessageHandler] = [self.router, *handlers]
-        self.alerts = Alerts(self.engine, self.outbox, self.subscribers)
-        self.router.alerts = self.alerts
-        self.rota = Rota(self.engine, config.gateway.country)
-        self.sightings = Sightings(self.engine, config, self.outbox, self.rota)
-        self.router.desk = OperatorDesk(self.rota, self.sightings, self.alerts)
-        self.router.on_report.append(self.sightings.file)
         self.notices = RotaNotices(self.engine, config, self.outbox, self.rota)
         self.scheduler = Scheduler(
             self.engine, self.alerts, self.sightings, self.notices, self.outbox
@@ -78,7 +70,7 @@ class Daemon:
         self.stopping = threading.Event()
 
     def start(self) -> None:
-        migrate.upgrade(self.engine)
+        migrate.ensure_current(self.engine)
         names = [m.name for m in self.config.modems]
         self.outbox.requeue_stale(names)
         for settings in self.config.modems:

@@ -9,13 +9,18 @@ import random
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Protocol
+
+from sqlalchemy import Engine
 
 from gateway.app.daemon import Daemon
 from gateway.core import config as config_mod
 from gateway.core import migrate, users
+from gateway.core.config import Config
 from gateway.core.db import utcnow
 from gateway.rota.service import Rota
 from gateway.subscribers.service import Subscribers
@@ -135,10 +140,19 @@ def fresh_database(root: Path) -> None:
         (root / name).unlink(missing_ok=True)
 
 
-def run_demo(directory: str, port: int, duration: float = 0.0) -> int:
-    from web import create_app
-    from web.server import ConsoleServer
+class Console(Protocol):
+    @property
+    def url(self) -> str: ...
 
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+# The console is web/'s, above gateway/: the command line hands the demo a way to make one.
+ConsoleFactory = Callable[[Config, Engine, int], Console]
+
+
+def run_demo(directory: str, port: int, console_for: ConsoleFactory, duration: float = 0.0) -> int:
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
     fresh_database(root)
@@ -147,9 +161,9 @@ def run_demo(directory: str, port: int, duration: float = 0.0) -> int:
     migrate.upgrade(daemon.engine)
     for username, role in DEMO_USERS:
         users.add(daemon.engine, username, DEMO_PASSWORD, role)
-    add_demo_subscribers(Subscribers(daemon.engine))
+    add_demo_subscribers(daemon.subscribers)
     add_demo_rota(daemon.rota)
-    console = ConsoleServer(create_app(config, engine=daemon.engine), "127.0.0.1", port)
+    console = console_for(config, daemon.engine, port)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

@@ -14,14 +14,16 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
 from gateway.alerts.service import info_of, phase
+from gateway.core import clock
 from gateway.core.db import utcnow
+from gateway.core.errors import GatewayError
 from gateway.core.models import Alert, InboundMessage, Message, Sighting, SubscriberList
 from gateway.core.privacy import mask
 from gateway.outbox.queue import STATES
@@ -30,13 +32,8 @@ from gateway.subscribers.csv_rows import escape_cell
 MAX_DAYS = 366  # a report longer than a year is a database dump, not a report
 
 
-class ReportError(ValueError):
+class ReportError(GatewayError, ValueError):
     """A period that cannot be reported on; the text says why."""
-
-
-def local_time(moment: datetime, zone: ZoneInfo) -> datetime:
-    """A naive UTC timestamp from the database as the control room's clock shows it."""
-    return moment.replace(tzinfo=UTC).astimezone(zone)
 
 
 @dataclass(frozen=True)
@@ -54,8 +51,7 @@ class Period:
             raise ReportError(f"a report covers at most {MAX_DAYS} days")
 
     def _utc(self, day: date) -> datetime:
-        local = datetime.combine(day, time(0), tzinfo=self.zone)
-        return local.astimezone(UTC).replace(tzinfo=None)
+        return clock.to_utc(datetime.combine(day, time(0)), self.zone)
 
     @property
     def start(self) -> datetime:
@@ -73,7 +69,7 @@ class Period:
 
 def last_days(days: int, zone: ZoneInfo, now: datetime | None = None) -> Period:
     """The `days` local days up to and including today."""
-    today = local_time(now or utcnow(), zone).date()
+    today = clock.to_local(now or utcnow(), zone).date()
     return Period(today - timedelta(days=days - 1), today, zone)
 
 
@@ -85,7 +81,7 @@ def sightings_per_day(engine: Engine, period: Period) -> list[tuple[date, int]]:
                 Sighting.created_at >= period.start, Sighting.created_at < period.end
             )
         ).all()
-    per_day = Counter(local_time(t, period.zone).date() for t in times)
+    per_day = Counter(clock.to_local(t, period.zone).date() for t in times)
     return [(day, per_day.get(day, 0)) for day in period.days()]
 
 
@@ -148,7 +144,7 @@ def _sighting_row(row: Any, zone: ZoneInfo, show_numbers: bool) -> list[object]:
 
     return [
         row.ref,
-        local_time(row.created_at, zone).isoformat(timespec="seconds"),
+        clock.to_local(row.created_at, zone).isoformat(timespec="seconds"),
         row.status,
         "yes" if row.hot else "",
         row.registrations.replace(";", "; "),
@@ -195,7 +191,7 @@ def alerts_csv(engine: Engine, period: Period) -> str:
     rows = (
         [
             a.ref,
-            local_time(a.created_at, period.zone).isoformat(timespec="seconds"),
+            clock.to_local(a.created_at, period.zone).isoformat(timespec="seconds"),
             a.created_by,
             phase(info_of(a), states.get(a.id, {})),
             "; ".join(names.get(int(i), f"list {i}") for i in a.list_ids.split(",") if i),

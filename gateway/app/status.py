@@ -5,29 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine
-
-from gateway.alerts.service import Alerts, phase
-from gateway.core.config import Config
+from gateway.alerts.service import phase
+from gateway.app.services import Services
 from gateway.core.privacy import mask
 from gateway.modems import status as modem_status
-from gateway.outbox.queue import Outbox
-from gateway.rota.service import OperatorInfo, Rota
-from gateway.subscribers.service import Subscribers
+from gateway.rota.service import OperatorInfo
 
 RECENT_ALERTS = 5  # alerts whose progress the status shows
 
 
-def status_report(engine: Engine, config: Config, *, whole_numbers: bool = True) -> dict[str, Any]:
+def status_report(services: Services, *, whole_numbers: bool = True) -> dict[str, Any]:
     """Messages by state, each modem's last known health, who is on duty, the latest
     alerts' progress. Numbers are masked unless `whole_numbers` (viewers get a mask)."""
-    outbox = Outbox(engine, config.outbox, config.node)
-    alerts = Alerts(engine, outbox, Subscribers(engine, config.gateway.country))
+    alerts = services.alerts
     recent = [(a, alerts.progress(a.ref)) for a in alerts.recent(RECENT_ALERTS)]
     return {
-        "messages": outbox.counts(),
-        "modems": [m.as_dict() for m in modem_status.all_modems(engine)],
-        "on_duty": on_duty(engine, config, whole_numbers=whole_numbers),
+        "messages": services.outbox.counts(),
+        "modems": [m.as_dict() for m in modem_status.all_modems(services.engine)],
+        "on_duty": on_duty(services, whole_numbers=whole_numbers),
         "alerts": [
             {
                 "ref": a.ref,
@@ -43,9 +38,9 @@ def status_report(engine: Engine, config: Config, *, whole_numbers: bool = True)
     }
 
 
-def on_duty(engine: Engine, config: Config, *, whole_numbers: bool = True) -> dict[str, Any]:
+def on_duty(services: Services, *, whole_numbers: bool = True) -> dict[str, Any]:
     """Who gets a sighting forwarded now; during a gap, the desk's number does."""
-    primary, backup = Rota(engine, config.gateway.country).on_duty()
+    primary, backup = services.rota.on_duty()
 
     def shown(phone: str) -> str:
         return phone if whole_numbers else mask(phone)
@@ -53,7 +48,7 @@ def on_duty(engine: Engine, config: Config, *, whole_numbers: bool = True) -> di
     def person(op: OperatorInfo | None) -> dict[str, str] | None:
         return {"name": op.name, "phone": shown(op.phone)} if op else None
 
-    fallback = config.rota.fallback_number
+    fallback = services.config.rota.fallback_number
     return {
         "primary": person(primary),
         "backup": person(backup),

@@ -3,41 +3,34 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from gateway.alerts.cost import PreviewError
+from gateway.alerts.compose import Composed, NoText, TimePassed, compose_alert
 from gateway.alerts.preview import AlertPreview, preview_alert
-from gateway.alerts.service import AlertError, Alerts, phase
+from gateway.alerts.service import AlertError, phase
 from gateway.alerts.templates import TemplateError, Templates
-from gateway.cli.common import fail, load_config, open_db, print_json
-from gateway.core import audit
-from gateway.core.db import utcnow
-from gateway.outbox.queue import Outbox
-from gateway.subscribers.service import SubscriberError, Subscribers
+from gateway.cli.common import fail, load_config, open_db, open_services, print_json
+from gateway.core import audit, clock
+from gateway.core.errors import GatewayError
 
 
-def parse_when(text: str, timezone: str) -> datetime:
-    """An ISO time; without a zone it is read in the gateway's time zone. Returns naive UTC."""
+def _compose(args: argparse.Namespace, templates: Templates, timezone: str) -> Composed:
+    """The shared compose step, with its errors in the words of this command's options."""
     try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise AlertError(f"--at {text!r} is not an ISO time such as 2026-11-23T06:30") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=ZoneInfo(timezone))
-    return when.astimezone(UTC).replace(tzinfo=None)
-
-
-def _text(args: argparse.Namespace, templates: Templates) -> str:
-    if args.template:
-        found = templates.get(args.template)
-        if found is None:
-            raise AlertError(f"no template {args.template!r}")
-        values = dict(field.split("=", 1) for field in args.field or [] if "=" in field)
-        return templates.render(found, values)
-    if not args.text:
-        raise AlertError("give --text, or --template with --field NAME=VALUE")
-    return str(args.text)
+        return compose_alert(
+            templates,
+            text=args.text or None,
+            template=args.template or None,
+            fields=dict(field.split("=", 1) for field in args.field or [] if "=" in field),
+            footer=args.footer,
+            send_at="" if args.preview else args.at or "",
+            zone=timezone,
+        )
+    except NoText:
+        raise AlertError("give --text, or --template with --field NAME=VALUE") from None
+    except clock.BadTime as exc:
+        raise AlertError(f"--at {exc}") from None
+    except TimePassed:
+        raise AlertError(f"--at {args.at} is in the past") from None
 
 
 def show(p: AlertPreview) -> None:
@@ -62,31 +55,32 @@ def show(p: AlertPreview) -> None:
 
 def alert(args: argparse.Namespace) -> int:
     config = load_config(args)
-    engine = open_db(config)
-    subs = Subscribers(engine, config.gateway.country)
-    alerts = Alerts(engine, Outbox(engine, config.outbox, config.node), subs)
+    services = open_services(config)
+    engine = services.engine
     try:
-        text = _text(args, Templates(engine))
+        draft = _compose(args, Templates(engine), config.gateway.timezone)
         if args.preview:
             show(
                 preview_alert(
                     engine,
-                    subs,
-                    text,
+                    services.subscribers,
+                    draft.text,
                     args.list,
-                    footer=args.footer,
+                    footer=draft.footer,
                     smart=not args.no_smart,
                     settings=config.modems,
                 )
             )
             return 0
-        send_at = parse_when(args.at, config.gateway.timezone) if args.at else None
-        if send_at is not None and send_at <= utcnow():
-            return fail(f"--at {args.at} is in the past", 2)
-        made = alerts.create(
-            text, args.list, by="cli", send_at=send_at, footer=args.footer, smart=not args.no_smart
+        made = services.alerts.create(
+            draft.text,
+            args.list,
+            by="cli",
+            send_at=draft.send_at,
+            footer=draft.footer,
+            smart=not args.no_smart,
         )
-    except (AlertError, SubscriberError, TemplateError, PreviewError) as exc:
+    except GatewayError as exc:
         return fail(str(exc), 2)
     print(made.ref)
     return 0
@@ -94,13 +88,7 @@ def alert(args: argparse.Namespace) -> int:
 
 def alerts_cmd(args: argparse.Namespace) -> int:
     """alerts [--json] | alerts cancel REF | alerts resend REF."""
-    config = load_config(args)
-    engine = open_db(config)
-    alerts = Alerts(
-        engine,
-        Outbox(engine, config.outbox, config.node),
-        Subscribers(engine, config.gateway.country),
-    )
+    alerts = open_services(load_config(args)).alerts
     try:
         if args.alerts_cmd == "cancel":
             print(f"{args.ref}: {alerts.cancel(args.ref, by='cli')} message(s) stopped")

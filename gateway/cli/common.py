@@ -1,4 +1,4 @@
-"""What every subcommand needs: its config, its database, one way to fail."""
+"""What every subcommand needs: its config, its database, its services, one way to fail."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from gateway.app.services import Services
 from gateway.core import config as config_mod
 from gateway.core import migrate
 from gateway.core.db import make_engine
@@ -33,7 +34,13 @@ def load_config(args: argparse.Namespace) -> config_mod.Config:
 
 
 def open_db(config: config_mod.Config) -> Engine:
-    """The database, migrated to the newest schema (idempotent, so every command may ask)."""
+    """The database, migrated to the newest schema (idempotent, so every command may ask;
+    one query when it is current already)."""
     engine = make_engine(config.database.url)
-    migrate.upgrade(engine)
+    migrate.ensure_current(engine)
     return engine
+
+
+def open_services(config: config_mod.Config) -> Services:
+    """The services over the migrated database; each is built when first used."""
+    return Services(config, open_db(config))

@@ -5,26 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gateway.alerts.service import AlertError
-from gateway.cli.alerting import parse_when
-from gateway.cli.common import fail, load_config, open_db, print_json
-from gateway.core.phone import InvalidNumber, normalise
-from gateway.outbox.queue import Outbox
-from gateway.rota.service import Rota, RotaError
-from gateway.sightings.desk import Sightings
+from gateway.cli.common import fail, load_config, open_services, print_json
+from gateway.core import clock
+from gateway.core.errors import GatewayError
+from gateway.core.phone import normalise
 from gateway.sightings.queries import as_json
 
 
 def sightings(args: argparse.Namespace) -> int:
-    config = load_config(args)
-    engine = open_db(config)
-    desk = Sightings(
-        engine,
-        config,
-        Outbox(engine, config.outbox, config.node),
-        Rota(engine, config.gateway.country),
-    )
-    rows = desk.recent(max(1, args.limit))
+    rows = open_services(load_config(args)).sightings.recent(max(1, args.limit))
     if args.json:
         print_json([as_json(s) for s in rows])
         return 0
@@ -40,7 +29,7 @@ def sightings(args: argparse.Namespace) -> int:
 
 def rota(args: argparse.Namespace) -> int:
     config = load_config(args)
-    duty = Rota(open_db(config), config.gateway.country)
+    duty = open_services(config).rota
     try:
         if args.rota_cmd == "add-operator":
             pin = Path(args.pin_file).read_text().strip() if args.pin_file else ""
@@ -51,11 +40,11 @@ def rota(args: argparse.Namespace) -> int:
             found = duty.operator_by_phone(normalise(args.phone, config.gateway.country))
             if found is None:
                 return fail(f"no operator with number {args.phone}", 2)
-            start = parse_when(args.start, config.gateway.timezone)
-            end = parse_when(args.end, config.gateway.timezone)
+            start = clock.parse_local(args.start, config.gateway.timezone)
+            end = clock.parse_local(args.end, config.gateway.timezone)
             print(duty.add_shift(found.id, start, end, role=args.role, by="cli"))
             return 0
-    except (RotaError, InvalidNumber, AlertError, OSError) as exc:
+    except (GatewayError, OSError) as exc:
         return fail(str(exc), 2)
     gaps = duty.gaps(days=args.days)
     if args.json:
@@ -78,10 +67,3 @@ def rota(args: argparse.Namespace) -> int:
             f"({g.hours:.1f} h)"
         )
     return 0
-
-
-def days_arg(text: str) -> float:
-    value = float(text)
-    if not 0 < value <= 60:
-        raise argparse.ArgumentTypeError("--days is more than 0 and at most 60")
-    return value

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from gateway.alerts.service import Alerts
-from gateway.app.status import RECENT_ALERTS, on_duty, status_report
-from gateway.cli.common import fail, load_config, open_db, print_json
+from gateway.cli.common import fail, load_config, open_services, print_json
 from gateway.core.phone import InvalidNumber, normalise
-from gateway.inbox.store import Inbox
-from gateway.modems import status as modem_status
-from gateway.outbox.queue import Outbox
-from gateway.subscribers.service import Subscribers
 
 
 def send(args: argparse.Namespace) -> int:
@@ -22,25 +16,26 @@ def send(args: argparse.Namespace) -> int:
         return fail(str(exc), 2)
     if not args.text.strip():
         return fail("--text is empty", 2)
-    engine = open_db(config)
-    msg_id = Outbox(engine, config.outbox, config.node).enqueue(to, args.text, args.priority)
+    msg_id = open_services(config).outbox.enqueue(to, args.text, args.priority)
     print(msg_id)
     return 0
 
 
 def status(args: argparse.Namespace) -> int:
-    config = load_config(args)
-    engine = open_db(config)
+    # Here, not at the top: `smsgw send` shares this module and needs none of it.
+    from gateway.app.status import RECENT_ALERTS, on_duty, status_report
+    from gateway.modems import status as modem_status
+
+    services = open_services(load_config(args))
     if args.json:
-        print_json(status_report(engine, config))
+        print_json(status_report(services))
         return 0
-    outbox = Outbox(engine, config.outbox, config.node)
-    counts = outbox.counts()
-    modems = modem_status.all_modems(engine)
-    alerts = Alerts(engine, outbox, Subscribers(engine, config.gateway.country))
+    counts = services.outbox.counts()
+    modems = modem_status.all_modems(services.engine)
+    alerts = services.alerts
     recent = [(a, alerts.progress(a.ref)) for a in alerts.recent(RECENT_ALERTS)]
     print("messages: " + ", ".join(f"{state} {n}" for state, n in counts.items()))
-    duty = on_duty(engine, config)
+    duty = on_duty(services)
     people = [f"{p['name']} ({role})" for role in ("primary", "backup") if (p := duty[role])]
     desk = duty["fallback"] or "nobody: set rota.fallback_number"
     print(
@@ -68,9 +63,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def inbox(args: argparse.Namespace) -> int:
-    config = load_config(args)
-    engine = open_db(config)
-    rows = Inbox(engine, config.inbound).recent(max(1, args.limit))
+    rows = open_services(load_config(args)).inbox.recent(max(1, args.limit))
     if args.json:
         print_json(
             [

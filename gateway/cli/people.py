@@ -6,14 +6,15 @@ import argparse
 import dataclasses
 import sys
 
-from gateway.cli.common import fail, load_config, open_db, print_json
+from gateway.cli.common import fail, load_config, open_db, open_services, print_json
 from gateway.core import audit
-from gateway.subscribers.service import SubscriberError, Subscribers
+from gateway.core.errors import GatewayError
+from gateway.subscribers.service import SubscriberError
 
 
 def lists(args: argparse.Namespace) -> int:
     config = load_config(args)
-    subs = Subscribers(open_db(config), config.gateway.country)
+    subs = open_services(config).subscribers
     if getattr(args, "lists_cmd", None) == "add":
         try:
             made = subs.add_list(args.name, args.keyword, args.description)
@@ -34,19 +35,19 @@ def lists(args: argparse.Namespace) -> int:
 
 
 def qr(args: argparse.Namespace) -> int:
-    from gateway.subscribers.badge import BadgeError, make_badge
+    from gateway.subscribers.badge import make_badge
 
     config = load_config(args)
     number = config.gateway.number
     if not number:
         return fail(f"{config.path}: set gateway.number (the gateway's own number) for badges", 2)
-    subs = Subscribers(open_db(config), config.gateway.country)
+    subs = open_services(config).subscribers
     try:
         target = subs.require_list(args.list)
         out = make_badge(
             number, target.keyword, target.name, args.out, region=config.gateway.country
         )
-    except (SubscriberError, BadgeError) as exc:
+    except GatewayError as exc:
         return fail(str(exc), 2)
     print(f"badge for {target.name} written to {out}")
     return 0

@@ -1,4 +1,8 @@
-"""daemon, run, web, demo, emulator, modem probe, db upgrade: running the gateway."""
+"""daemon, run, web, demo, emulator, modem probe, db upgrade: running the gateway.
+
+Each command imports what it runs when it runs (the daemon, the console, a driver):
+`smsgw emulator`, which tests and benchmarks start by the dozen, loads none of the others.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from gateway.app.daemon import Daemon
-from gateway.cli.common import fail, load_config, print_json
+from gateway.cli.common import fail, load_config, open_db, print_json
 from gateway.core import migrate, systemd
 from gateway.core.config import Config, ConfigError
 from gateway.core.db import make_engine
-from gateway.modems.drivers import ask, prober
-from hardware.errors import ModemError
 
 PROBE_WAIT = 10.0  # seconds to wait for network registration while probing
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 
 def daemon(args: argparse.Namespace) -> int:
+    from gateway.app.daemon import Daemon
+
     config = load_config(args)
     if not config.modems:
         return fail(f"{config.path}: no [[modem]] configured", 2)
@@ -33,6 +36,8 @@ def daemon(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Daemon and console in one process, sharing one engine (the Pi default)."""
+    from gateway.app.daemon import Daemon
+
     config = load_config(args)
     if not config.modems:
         return fail(f"{config.path}: no [[modem]] configured", 2)
@@ -48,8 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 def web(args: argparse.Namespace) -> int:
     config = load_config(args)
-    engine = make_engine(config.database.url)
-    migrate.upgrade(engine)
+    engine = open_db(config)
     console = _console(config, engine)
     print(f"console on {console.url}", flush=True)
     stop = threading.Event()
@@ -78,7 +82,13 @@ def _console(config: Config, engine: Engine) -> ConsoleServer:
 def demo(args: argparse.Namespace) -> int:
     from gateway.app.demo import run_demo
 
-    return run_demo(args.dir, args.port, duration=args.duration)
+    def console_for(config: Config, engine: Engine, port: int) -> ConsoleServer:
+        from web import create_app
+        from web.server import ConsoleServer
+
+        return ConsoleServer(create_app(config, engine=engine), "127.0.0.1", port)
+
+    return run_demo(args.dir, args.port, console_for, duration=args.duration)
 
 
 def emulator(args: argparse.Namespace) -> int:
@@ -110,6 +120,9 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 
 def probe(args: argparse.Namespace) -> int:
+    from gateway.modems.drivers import ask, prober
+    from hardware.errors import ModemError
+
     modem = prober(
         args.driver,
         args.port,

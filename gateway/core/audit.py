@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from gateway.core.db import utcnow
 from gateway.core.models import AuditEntry
@@ -31,9 +31,14 @@ class Entry:
 
 def record(engine: Engine, actor: str, action: str, detail: str = "") -> None:
     with engine.begin() as conn:
-        conn.execute(
-            insert(AuditEntry).values(at=utcnow(), actor=actor, action=action, detail=detail)
-        )
+        record_in(conn, actor, action, detail)
+
+
+def record_in(conn: Connection, actor: str, action: str, detail: str = "") -> None:
+    """An entry written in the caller's transaction, with what it records: both or neither.
+    Its log line is written at once, so a transaction rolled back later leaves a line
+    with no entry (never an entry without a line)."""
+    conn.execute(insert(AuditEntry).values(at=utcnow(), actor=actor, action=action, detail=detail))
     log.info("audit: %s %s %s", printable(actor), printable(action), printable(detail))
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 
 from gateway.core.db import SQLITE_BUSY_TIMEOUT_MS, sqlite_path
+from gateway.core.errors import GatewayError
 from gateway.core.models import Message, Sighting, Subscriber
 
 STEP_PAGES = 256  # pages copied per step: 1 MiB with SQLite's 4 KiB pages
@@ -30,7 +31,7 @@ STEP_PAUSE = 0.005  # seconds between steps
 COUNTED = {"messages": Message, "subscribers": Subscriber, "sightings": Sighting}
 
 
-class BackupError(Exception):
+class BackupError(GatewayError):
     """The copy was not made; the message says why. Nothing is left behind."""
 
 

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gateway.core.errors import GatewayError
 from gateway.core.phone import InvalidNumber, normalise
 
 DEFAULT_PATH = "/etc/smsgw/config.toml"
 DRIVERS = ("at", "gammu", "emulator")
 
 
-class ConfigError(Exception):
+class ConfigError(GatewayError):
     """The configuration cannot be used; the message names the file and the key."""
 
 

@@ -1,15 +1,19 @@
-"""Database tables. Timestamps are naive UTC (see db.utcnow)."""
+"""Database tables. Timestamps are naive UTC (see db.utcnow). The field side's (officers,
+shifts, rota notices, sightings) are in field_models.py; every table is importable here."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class Base(DeclarativeBase):
-    pass
+from gateway.core.base import Base as Base
+from gateway.core.field_models import Operator as Operator
+from gateway.core.field_models import RotaNotice as RotaNotice
+from gateway.core.field_models import Shift as Shift
+from gateway.core.field_models import Sighting as Sighting
+from gateway.core.field_models import SightingVehicle as SightingVehicle
 
 
 class Message(Base):
@@ -194,6 +198,21 @@ class ConsoleSession(Base):
     __table_args__ = (Index("ix_console_sessions_user", "user_id"),)
 
 
+class ConsoleDevice(Base):
+    """A browser that signed in as its user: its device cookie carries the token, and
+    attempts at that user from it draw from its own login bucket (gateway/core/login_limit.py).
+    A new password or deactivation deletes all of the user's, like their sessions."""
+
+    __tablename__ = "console_devices"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signed_in_at: Mapped[datetime]  # the last sign-in from it: forgotten a year after
+    full_at: Mapped[float] = mapped_column(Float)  # epoch seconds when the bucket is full
+
+    __table_args__ = (Index("ix_console_devices_user", "user_id"),)
+
+
 class LoginBucket(Base):
     """The login rate limit's token bucket for one user name (gateway/core/login_limit.py)."""
 
@@ -310,91 +329,4 @@ class AlertTemplate(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     body: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[datetime]
-
-
-class Operator(Base):
-    """An officer or member of staff who can be on duty and text the gateway commands."""
-
-    __tablename__ = "operators"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str] = mapped_column(String(32), unique=True)
-    pin_hash: Mapped[str] = mapped_column(String(256), default="")  # for RELAY and CLOSE by SMS
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime]
-
-
-class Shift(Base):
-    __tablename__ = "shifts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
-    start: Mapped[datetime]
-    end: Mapped[datetime]
-    role: Mapped[str] = mapped_column(String(16), default="primary")  # primary, backup
-    created_by: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[datetime]
-
-    __table_args__ = (Index("ix_shifts_time", "start", "end"),)
-
-
-class Sighting(Base):
-    """A report from the field, its original text kept beside what was read from it."""
-
-    __tablename__ = "sightings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(String(16), unique=True)  # "S1042"
-    inbound_id: Mapped[int | None] = mapped_column(Integer, default=None)
-    sender: Mapped[str] = mapped_column(String(32))
-    sender_name: Mapped[str] = mapped_column(String(100), default="")
-    known_sender: Mapped[bool] = mapped_column(default=True)  # a subscriber, or not
-    text: Mapped[str] = mapped_column(Text)
-    parsed: Mapped[str] = mapped_column(Text, default="{}")  # JSON of what the parser found
-    registrations: Mapped[str] = mapped_column(String(256), default="")  # "KX19 ABC;YR68 XYZ"
-    place: Mapped[str] = mapped_column(String(100), default="")
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, acknowledged, closed
-    hot: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime]
-    acknowledged_by: Mapped[int | None] = mapped_column(Integer, default=None)  # operator id
-    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
-    closed_at: Mapped[datetime | None] = mapped_column(default=None)
-    escalation: Mapped[int] = mapped_column(Integer, default=0)  # 0 primary, 1 backup, 2 fallback
-    escalate_at: Mapped[datetime | None] = mapped_column(default=None)
-
-    __table_args__ = (
-        Index("uq_sightings_inbound", "inbound_id", unique=True),  # one sighting per text
-        Index("ix_sightings_created", "created_at"),
-        Index("ix_sightings_escalate", "status", "escalate_at"),
-    )
-
-
-class SightingVehicle(Base):
-    """One registration in one report: how reports of the same vehicle find each other."""
-
-    __tablename__ = "sighting_vehicles"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sighting_id: Mapped[int] = mapped_column(ForeignKey("sightings.id", ondelete="CASCADE"))
-    registration: Mapped[str] = mapped_column(String(16))
-    sender: Mapped[str] = mapped_column(String(32))
-    seen_at: Mapped[datetime]
-
-    __table_args__ = (Index("ix_sighting_vehicles_reg", "registration", "seen_at"),)
-
-
-class RotaNotice(Base):
-    """A text the rota sends once: a gap warning, a shift reminder, a handover digest.
-
-    The unique key is what makes "once" hold across restarts and across gateways.
-    """
-
-    __tablename__ = "rota_notices"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(80), unique=True)  # "reminder:12", "gap:2026-..."
-    kind: Mapped[str] = mapped_column(String(16))  # gap, reminder, handover
-    message_id: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime]

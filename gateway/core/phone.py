@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import phonenumbers
 
+from gateway.core.errors import GatewayError
+
 KEEPS_LEADING_ZERO = frozenset({"IT", "SM", "VA"})
 TEXTABLE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
 
 
-class InvalidNumber(ValueError):
+class InvalidNumber(GatewayError, ValueError):
     """A phone number that cannot be a mobile or landline number."""
 
 

@@ -15,14 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gateway.core.db import utcnow
-from gateway.core.models import ConsoleSession, User
+from gateway.core.errors import GatewayError
+from gateway.core.models import ConsoleDevice, ConsoleSession, User
 
 ROLES = ("admin", "operator", "viewer")
 MIN_PASSWORD = 10
 SESSION_LIFETIME = timedelta(hours=12)  # a shift, and a little more
 
 
-class UserError(ValueError):
+class UserError(GatewayError, ValueError):
     """A user cannot be created or changed as asked."""
 
 
@@ -159,12 +160,14 @@ def set_password(engine: Engine, user_id: int, password: str) -> Account:
 
 def _change(engine: Engine, user_id: int, *, sign_out: bool = True, **values: Any) -> Account:
     """Update one user, refusing a change that leaves nobody able to manage users, and
-    ending the user's sessions unless `sign_out` is false (a role is read per request)."""
+    ending the user's sessions and forgetting their browsers' device cookies unless
+    `sign_out` is false (a role is read per request)."""
     with engine.begin() as conn:
         admins_before = _active_admins(conn)
         conn.execute(update(User).where(User.id == user_id).values(**values))
-        if sign_out:
+        if sign_out:  # and the browsers it signed in from are strangers again
             conn.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user_id))
+            conn.execute(delete(ConsoleDevice).where(ConsoleDevice.user_id == user_id))
         row = conn.execute(select(User).where(User.id == user_id)).first()
         if row is None:
             raise UserError(f"no user with id {user_id}")

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.core import clock
 from gateway.core.config import Config, ModemConfig
 from gateway.core.db import utcnow
 from gateway.doctor.check import Check, fail, ok
@@ -195,7 +196,7 @@ def _refused_since_edit(config: Config, record: modem_status.ModemView) -> bool:
         stamp = os.stat(config.path).st_mtime
     except OSError:
         return True
-    return record.updated_at > datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)
+    return record.updated_at > clock.naive_utc(datetime.fromtimestamp(stamp, UTC))
 
 
 def _errno(exc: BaseException) -> int | None:

@@ -1,9 +1,11 @@
 """What an officer's text asks for (ACK, CLOSE, RELAY), and the same text with its PIN
 taken out, which is all the database ever holds of it.
 
-Pure text in and out, so the inbox can redact before it writes (gateway.inbox.store imports
-this, not the desk, which needs the database). A text is a command only when it is the
-verb and the few short words it takes: "Close to the farm gate, 2 men" is a report.
+Pure text in and out, so the inbox can redact before it writes (gateway.inbox.cleaning
+imports this, not the desk, which needs the database). A text is a command only when it is
+the verb and the few short words it takes. One that reads like a command but is not (the
+verb, then a sighting reference or a number, then more words) is a report stored with its
+4-8 digit numbers masked; "Close to the wood at TF 8123 4012" is a farmer's report, kept whole.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ _LIST = re.compile(r"[A-Z0-9_-]{2,20}", re.IGNORECASE)
 _PIN = re.compile(r"\d{4,8}")
 _TOKEN = re.compile(r"\S+")
 _DIGITS = re.compile(r"(?<![\w*])\d{4,8}(?!\w)")  # a number standing alone, like a PIN
+_TRAILING = re.compile(r"[^\w]+$")  # "CLOSE:", "Relay," and "ack!" are the verb too
 
 
 @dataclass(frozen=True)
@@ -44,18 +47,33 @@ def parse(text: str) -> OperatorCommand | None:
     return None if rest else OperatorCommand(verb, ref, keyword, pin)
 
 
+def reads_like_a_command(text: str) -> bool:
+    """Whether the text is an officer's verb (trailing punctuation aside) followed by a
+    sighting reference or a number: it may carry a PIN though it is no command ("CLOSE:
+    S1001 4821", "ACK S1001 4821 ta", "CLOSE 4821 thanks"). A farmer's "Close to the
+    wood at TF 8123 4012" does not, and keeps its grid reference."""
+    words = [_TRAILING.sub("", w) for w in text.split(maxsplit=2)[:2]]
+    return (
+        len(words) == 2
+        and words[0].upper() in VERBS
+        and bool(_REF.fullmatch(words[1]) or _PIN.fullmatch(words[1]))
+    )
+
+
+def mask_numbers(text: str) -> str:
+    """Every number of 4-8 digits standing alone masked: one of them is likely a PIN."""
+    return _DIGITS.sub(PIN_MASK, text)
+
+
 def redact(text: str) -> tuple[str, str]:
     """The text as it may be stored, and the PIN taken out of it ("" when it has none).
 
-    A command loses its PIN. A text that starts with RELAY but is no command (an officer
-    adding words after the PIN) is a report, kept with every number of 4-8 digits masked,
-    as one of them is likely the PIN. Any other report keeps its numbers."""
+    A command loses its PIN. A text that reads like a command but is none (words after
+    the PIN, a colon after the verb) is a report, kept with every number of 4-8 digits
+    masked, as one of them is likely the PIN. Any other report keeps its numbers."""
     command = parse(text)
     if command is None:
-        first = text.split(maxsplit=1)[:1]
-        if first and first[0].upper().rstrip(":.,!") == "RELAY":
-            return _DIGITS.sub(PIN_MASK, text), ""
-        return text, ""
+        return (mask_numbers(text), "") if reads_like_a_command(text) else (text, "")
     if not command.pin or command.pin == PIN_MASK:
         return text, ""
     last = list(_TOKEN.finditer(text))

@@ -5,79 +5,48 @@ unique key on parts makes a second read of the same SMS (a failed delete, a netw
 redelivery) a no-op. Parts may come in any order; a set still missing parts after
 `partial_timeout` is stored as an incomplete message rather than held forever.
 
-Whatever arrives is kept. Characters a database refuses (PostgreSQL takes no NUL in text;
-no database takes half a UTF-16 surrogate pair) are replaced, the message carries a note
-saying so and its part keeps the raw PDU. A message is routed at least once: `routed_at`
-is set only when every handler has finished, and unrouted ones are routed again.
-
-An officer's PIN is never written: a command that carries one (`RELAY S1042 DOCKING 4821`)
-is stored as `RELAY S1042 DOCKING ****`, in the part and the message, its digest taken of
-the redacted text and its raw PDU not kept; the PIN travels to the router in memory only.
+Whatever arrives is kept. What a database refuses is replaced, the message carries a
+note saying so and its part keeps the raw PDU; an officer's PIN is never written, neither
+in a text nor in a digest nor in a raw PDU (gateway.inbox.cleaning), and travels to the
+router in memory only. A message is routed at least once: `routed_at` is set only when
+every handler has finished, and unrouted ones are routed again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.core import clock
 from gateway.core.config import InboundConfig
 from gateway.core.db import utcnow
 from gateway.core.models import InboundMessage, InboundPart, UndecodablePdu
 from gateway.core.privacy import mask
+from gateway.inbox.cleaning import clean, is_rewritten, rewritten_parts, storable
+from gateway.inbox.messages import SINGLE, IncomingPart, MessageHandler, Received, received
 from gateway.inbox.officer_words import redact
+
+__all__ = [
+    "ROUTE_ATTEMPTS",
+    "SINGLE",
+    "Inbox",
+    "IncomingPart",
+    "MessageHandler",
+    "Received",
+    "storable",
+    "texts_in_window",
+]
 
 log = logging.getLogger(__name__)
 
-SINGLE = -1  # concat_ref of a one-part message
 GROUP_WINDOW = timedelta(hours=24)  # concat refs roll over; parts further apart are not one text
 ROUTE_ATTEMPTS = 3  # tries at routing a text before it waits for an operator
 SENDER_MAX = 32  # the sender column's length (PostgreSQL enforces it)
-_NUL = "\u2400"  # SYMBOL FOR NULL: shows where the sender's phone put a NUL
-
-
-@dataclass(frozen=True)
-class IncomingPart:
-    sender: str
-    sc_timestamp: datetime
-    text: str
-    concat_ref: int = SINGLE
-    part: int = 1
-    parts: int = 1
-
-
-@dataclass(frozen=True)
-class Received:
-    id: int
-    sender: str
-    text: str
-    sc_timestamp: datetime
-    received_at: datetime
-    complete: bool
-    parts: int
-    routed: bool = True  # False until routing finished (or while it keeps failing)
-    route_error: str = ""  # why routing last failed
-    note: str = ""  # what was replaced to store the text
-    # The PIN taken out of an officer's command: in memory only, for the routing that
-    # follows the store; a text routed again from the database has none.
-    pin: str = field(default="", repr=False, compare=False)
-
-
-MessageHandler = Callable[[Received], None]
-
-
-def _naive_utc(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def texts_in_window(engine: Engine, sender: str, window: float) -> int:
@@ -93,21 +62,8 @@ def texts_in_window(engine: Engine, sender: str, window: float) -> int:
     return int(count or 0)
 
 
-def storable(text: str) -> tuple[str, int]:
-    """The text with what no database can hold replaced, and how many were replaced:
-    NUL becomes a visible symbol, a lone surrogate U+FFFD."""
-    out = []
-    changed = 0
-    for ch in text:
-        if ch == "\x00":
-            out.append(_NUL)
-        elif "\ud800" <= ch <= "\udfff":
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-            continue
-        changed += 1
-    return ("".join(out), changed) if changed else (text, 0)
+class _ReadAgain(Exception):
+    """A part already stored, recognised by its place (its digest was rewritten)."""
 
 
 class Inbox:
@@ -121,33 +77,34 @@ class Inbox:
         `pdu`, the raw part, is kept when its text had to be altered to be stored.
         """
         now = utcnow()
-        text, replaced = storable(part.text)
-        text, pin = redact(text)
+        cleaned = clean(part.text)
+        text, pin, replaced = cleaned.text, cleaned.pin, cleaned.replaced
         sender, bad_sender = storable(part.sender)
         altered = bool(replaced or bad_sender or len(sender) > SENDER_MAX)
         row = {
             "sender": sender[:SENDER_MAX],
-            "sc_timestamp": _naive_utc(part.sc_timestamp),
+            "sc_timestamp": clock.naive_utc(part.sc_timestamp),
             "concat_ref": part.concat_ref,
             "part": part.part,
             "parts": part.parts,
-            # Of what is stored: a hash of a 4-digit PIN's text would give the PIN away.
-            "digest": _digest(text) if pin else _digest(part.text),
+            "digest": cleaned.digest,
             "text": text,
             "received_at": now,
             "modem": modem,
-            "pdu": pdu if altered and not pin else None,  # a PDU would hold the PIN
+            "pdu": pdu if altered and not cleaned.redacted else None,  # it holds the PIN
         }
         note = f"{replaced} character(s) the database cannot hold replaced" if replaced else ""
         if altered and not note:
             note = "sender altered to be stored"
-        if altered and pin:
+        if altered and cleaned.redacted:
             note += " (raw PDU not kept: it carried a PIN)"
         stored = IncomingPart(
             str(row["sender"]), part.sc_timestamp, text, part.concat_ref, part.part, part.parts
         )
         try:
             with Session(self.engine) as conn, conn.begin():
+                if part.parts > 1 and _rewritten_there(conn, row):
+                    raise _ReadAgain
                 part_id = conn.execute(
                     insert(InboundPart).returning(InboundPart.id), row
                 ).scalar_one()
@@ -159,7 +116,7 @@ class Inbox:
                             .where(InboundMessage.id == msg.id)
                             .values(note=note)
                         )
-        except IntegrityError:
+        except (IntegrityError, _ReadAgain):
             log.info("inbound part from %s read again; already stored", mask(part.sender))
             return []
         if note:
@@ -259,13 +216,19 @@ class Inbox:
         text = "".join(
             by_number.get(n, f"[part {n} of {msg.parts} missing]") for n in range(1, msg.parts + 1)
         )
-        text, pin = redact(text)
-        if pin:  # a command in several parts (padded out): its first part holds it all
-            for n in range(1, msg.parts + 1):
+        joined = text
+        text, pin = redact(joined)
+        if text != joined:  # a PIN, or what could be one, over parts: the first holds it all
+            rows = conn.scalars(
+                select(InboundPart.id)
+                .where(InboundPart.message_id == msg_id)
+                .order_by(InboundPart.part, InboundPart.id)
+            ).all()
+            for row_id, part_text, part_digest in rewritten_parts(text, rows):
                 conn.execute(
                     update(InboundPart)
-                    .where(InboundPart.message_id == msg_id, InboundPart.part == n)
-                    .values(text=text if n == 1 else "", pdu=None)
+                    .where(InboundPart.id == row_id)
+                    .values(text=part_text, digest=part_digest, pdu=None)
                 )
         conn.execute(
             update(InboundMessage)
@@ -380,14 +343,14 @@ class Inbox:
                 .scalars()
                 .all()
             )
-        return [_received(m) for m in rows]
+        return [received(m) for m in rows]
 
     @staticmethod
     def by_ids(engine: Engine, ids: list[int]) -> list[Received]:
         """These messages, in the order of `ids`."""
         with Session(engine) as conn:
             rows = conn.execute(select(InboundMessage).where(InboundMessage.id.in_(ids))).scalars()
-            found = {m.id: _received(m) for m in rows}
+            found = {m.id: received(m) for m in rows}
         return [found[i] for i in ids if i in found]
 
     def recent(self, limit: int = 50) -> list[Received]:
@@ -397,19 +360,20 @@ class Inbox:
                 .scalars()
                 .all()
             )
-        return [_received(m) for m in rows]
+        return [received(m) for m in rows]
 
 
-def _received(m: InboundMessage) -> Received:
-    return Received(
-        m.id,
-        m.sender,
-        m.text,
-        m.sc_timestamp,
-        m.received_at,
-        m.complete,
-        m.parts,
-        m.routed_at is not None,
-        m.route_error,
-        m.note,
-    )
+def _rewritten_there(conn: Session, row: dict[str, object]) -> bool:
+    """Whether a part already sits at this place in a text (sender, time stamp, reference,
+    number) rewritten when the whole was redacted: this is it, read again. Its digest no
+    longer matches the text as received, so the unique key alone cannot tell."""
+    found = conn.execute(
+        select(InboundPart.id, InboundPart.text, InboundPart.digest).where(
+            InboundPart.sender == row["sender"],
+            InboundPart.sc_timestamp == row["sc_timestamp"],
+            InboundPart.concat_ref == row["concat_ref"],
+            InboundPart.part == row["part"],
+            InboundPart.parts == row["parts"],
+        )
+    ).all()
+    return any(is_rewritten(r.text, r.digest, r.id) for r in found)

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, literal_column, or_, select, update
+from sqlalchemy import Engine, exists, func, insert, literal_column, or_, select, update
 
 from gateway.core.db import utcnow
 from gateway.core.models import Message, ModemStatus
@@ -31,6 +31,7 @@ STATES = (
     "resting",
     "stopped",
 )
+REGISTERED = ("home", "roaming")  # hardware.modem.NetworkState.registered
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,22 @@ def record(engine: Engine, name: str, node: str, **values: object) -> None:
         conn.execute(insert(ModemStatus).values(name=name, **{"state": "starting", **values}))
 
 
+class Recorder:
+    """Writes one modem's row for its worker. A write that fails is logged and let go:
+    the row is for people to read, and the modem carries on without it."""
+
+    def __init__(self, engine: Engine, name: str, node: str) -> None:
+        self.engine = engine
+        self.name = name
+        self.node = node
+
+    def __call__(self, **values: object) -> None:
+        try:
+            record(self.engine, self.name, self.node, **values)
+        except Exception:
+            log.exception("could not record the state of modem %s", self.name)
+
+
 def all_modems(engine: Engine) -> list[ModemView]:
     midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     modem = func.coalesce(Message.modem, literal_column("''"))  # one expression, no binds
@@ -141,9 +158,13 @@ def all_modems(engine: Engine) -> list[ModemView]:
 
 def others_can_send(engine: Engine, name: str, *, heard_within: float) -> bool:
     """Whether a modem other than `name`, on any gateway, is ready, has recorded its state
-    in the last `heard_within` seconds (a dead gateway's rows say "ready" for good) and has
-    some of its daily budget left. Only then may `name` rest for long."""
+    in the last `heard_within` seconds (a dead gateway's rows say "ready" for good), has
+    some of its daily budget left, and is registered at home or roaming or has sent in
+    that time. Only then may `name` rest for long. "ready" alone is not enough: a modem
+    whose registration is unknown (+CREG stat 4, or libgammu unable to ask) is let try,
+    but nothing says its sends go."""
     since = utcnow() - timedelta(seconds=heard_within)
+    sent_lately = exists().where(Message.modem == ModemStatus.name, Message.sent_at >= since)
     with engine.connect() as conn:
         found = conn.execute(
             select(ModemStatus.name)
@@ -152,6 +173,7 @@ def others_can_send(engine: Engine, name: str, *, heard_within: float) -> bool:
                 ModemStatus.state == "ready",
                 ModemStatus.updated_at >= since,
                 or_(ModemStatus.day_left.is_(None), ModemStatus.day_left > 0),
+                or_(ModemStatus.registration.in_(REGISTERED), sent_lately),
             )
             .limit(1)
         ).first()

@@ -2,7 +2,9 @@
 
 A report quotes the TP-MR reference the modem gave the part, which rolls over at 256,
 so it is matched to the most recent part sent with that reference on that modem within
-the report window, and checked against the recipient's number.
+the report window, and checked against the recipient's number. The parts' rows are kept
+here; the message's own state changes through gateway/outbox/states.py, and the worker
+hands its reports to `Outbox.apply_reports`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from gateway.core.db import utcnow
 from gateway.core.models import Message, SentPart
-from hardware.pdu import StatusReport
+from gateway.outbox import states
+
+if TYPE_CHECKING:  # the codec stays unloaded for `smsgw send`
+    from hardware.pdu import StatusReport
 
 log = logging.getLogger(__name__)
 
@@ -78,16 +84,25 @@ _SETTLE_PART = (
     )
 )
 _PART_STATES = select(SentPart.status).where(SentPart.message_id == bindparam("b_message"))
-_DELIVERED = (
-    update(Message)
-    .where(Message.id == bindparam("b_message"), Message.status == "sent")
-    .values(status="delivered", delivered_at=bindparam("b_at"))
-)
-_FAILED = (
-    update(Message)
-    .where(Message.id == bindparam("b_message"), Message.status == "sent")
-    .values(status="failed", failed_at=bindparam("b_at"), last_error=bindparam("b_error"))
-)
+
+
+def track_in(conn: Connection, msg_id: int, modem: str, refs: Sequence[int], at: datetime) -> None:
+    """Keep each part's reference, inside the transaction that marks the message sent,
+    for its report to find."""
+    conn.execute(
+        insert(SentPart),
+        [
+            {
+                "message_id": msg_id,
+                "modem": modem,
+                "ref": ref,
+                "part": n,
+                "sent_at": at,
+                "status": "sent",
+            }
+            for n, ref in enumerate(refs, 1)
+        ],
+    )
 
 
 def apply(engine: Engine, modem: str, report: StatusReport, window: float) -> int | None:
@@ -136,12 +151,12 @@ def _settle(
             "b_status": "delivered" if report.delivered else "failed",
         },
     )
-    message = {"b_message": match.message_id, "b_at": now}
     if not report.delivered:
-        conn.execute(_FAILED, {**message, "b_error": f"not delivered: {describe(report.status)}"})
+        reason = f"not delivered: {describe(report.status)}"
+        states.undelivered_in(conn, match.message_id, now, reason)
         outcome = "failed"
-    elif all(p == "delivered" for p in conn.scalars(_PART_STATES, message)):
-        conn.execute(_DELIVERED, message)
+    elif all(p == "delivered" for p in conn.scalars(_PART_STATES, {"b_message": match.message_id})):
+        states.delivered_in(conn, match.message_id, now)
         outcome = "delivered"
     else:
         return None  # other parts still to be reported

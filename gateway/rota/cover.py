@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
+
+from gateway.core import clock
+from gateway.core.errors import GatewayError
 
 Role = Literal["primary", "backup"]
 Span = tuple[datetime, datetime]
 ROLES: tuple[Role, ...] = ("primary", "backup")
 
 
-class CoverageError(ValueError):
+class CoverageError(GatewayError, ValueError):
     """Rota input nothing sensible can be said about: the message names the value."""
 
 
@@ -169,12 +172,8 @@ def shifts_starting(shifts: Sequence[Shift], start: datetime, end: datetime) -> 
     return sorted((s for s in shifts if start <= s.start < end), key=lambda s: (s.start, s.id))
 
 
-def _utc(local: datetime, tz: tzinfo) -> datetime:
-    return local.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
-
-
 def _offset(moment: datetime, tz: tzinfo) -> timedelta:
-    return moment.replace(tzinfo=UTC).astimezone(tz).utcoffset() or timedelta(0)
+    return clock.to_local(moment, tz).utcoffset() or timedelta(0)
 
 
 def _pieces(day_start: datetime, day_end: datetime, tz: tzinfo) -> list[tuple[Span, timedelta]]:
@@ -241,7 +240,7 @@ def week_grid(
         raise CoverageError(f"slot_minutes must divide a day evenly, not {slot_minutes}")
     slot = timedelta(minutes=slot_minutes)
     days = [datetime.combine(week_start + timedelta(days=i), time(0)) for i in range(8)]
-    midnights = [_utc(day, tz) for day in days]
+    midnights = [clock.to_utc(day, tz) for day in days]
     holes = gaps(shifts, midnights[0], midnights[7])
     grid: list[list[GridCell]] = []
     for i in range(7):

@@ -11,12 +11,13 @@ passed; a handover digest still goes within HANDOVER_LATE of the shift's start.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from gateway.core import clock
 from gateway.core.config import Config
 from gateway.core.db import utcnow
 from gateway.core.models import RotaNotice, Sighting
@@ -90,7 +91,7 @@ class RotaNotices:
         return True
 
     def _local(self, moment: datetime) -> datetime:
-        return moment.replace(tzinfo=UTC).astimezone(self.zone)
+        return clock.to_local(moment, self.zone)
 
     def _when(self, moment: datetime) -> str:
         return self._local(moment).strftime("%a %d %b %H:%M")

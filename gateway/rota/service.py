@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from gateway.core import audit
 from gateway.core.db import utcnow
+from gateway.core.errors import GatewayError
 from gateway.core.models import Operator, Shift
 from gateway.core.phone import normalise
 from gateway.core.privacy import mask
@@ -19,7 +19,15 @@ from gateway.rota import cover as coverage
 MAX_NAME = 100  # the column's width
 
 
-class RotaError(ValueError):
+def _hash_pin(pin: str) -> str:
+    # werkzeug (its scrypt hash) is slow to import and only a PIN needs it: `smsgw status`
+    # reads the rota too, and must not pay for it.
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(pin)
+
+
+class RotaError(GatewayError, ValueError):
     """A rota change that cannot be made; the text says why."""
 
 
@@ -47,7 +55,7 @@ class Rota:
                         "name": name.strip(),
                         "phone": number,
                         "active": True,
-                        "pin_hash": generate_password_hash(pin) if pin else "",
+                        "pin_hash": _hash_pin(pin) if pin else "",
                         "created_at": utcnow(),
                     },
                 ).scalar_one()
@@ -70,7 +78,11 @@ class Rota:
     def pin_ok(self, op_id: int, pin: str) -> bool:
         with self.engine.connect() as conn:
             stored = conn.scalar(select(Operator.pin_hash).where(Operator.id == op_id))
-        return bool(stored) and check_password_hash(str(stored), pin)
+        if not stored:
+            return False
+        from werkzeug.security import check_password_hash
+
+        return check_password_hash(str(stored), pin)
 
     def add_shift(
         self,
@@ -144,7 +156,7 @@ class Rota:
         number = normalise(phone, self.country)
         values = {"name": name, "phone": number}
         if pin:
-            values["pin_hash"] = generate_password_hash(pin)
+            values["pin_hash"] = _hash_pin(pin)
         try:
             with self.engine.begin() as conn:
                 changed = conn.execute(

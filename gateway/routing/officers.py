@@ -4,8 +4,10 @@ Caller ID can be spoofed (docs/security.md), so what hides a report or reaches e
 needs the operator's PIN in the text: RELAY turns a sighting into an alert and CLOSE takes
 it off the open list. ACK needs none: it only says "mine", the officer already has the
 forward, and its answer goes to the real phone. Three wrong PINs in an hour lock RELAY and
-CLOSE for that number (gateway.routing.pin_lock) and text the rota admin. A refusal obeys the
-flood limit (the router checks `refused`); a command carried out is always answered.
+CLOSE for that number (gateway.routing.pin_lock) and text the rota admin. A refusal, and a
+repeat of what is already done (an ACK of a report already taken, a CLOSE of one closed),
+obey the flood limit (the router checks `limited`): only a command that changed something
+is always answered, so a spoofer cannot make the gateway text an officer without end.
 The relayed text is built from what was parsed, never from who reported it.
 """
 
@@ -13,16 +15,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from gateway.alerts.service import AlertError, Alerts
-from gateway.core import audit
+from gateway.alerts.service import AlertError, AlertInfo, Alerts
+from gateway.core import clock
 from gateway.core.privacy import mask
 from gateway.inbox.officer_words import PIN_MASK, OperatorCommand, parse
 from gateway.rota.service import OperatorInfo, Rota
 from gateway.routing import pin_lock
-from gateway.sightings.desk import SightingInfo, Sightings, found
+from gateway.routing.relay import relay, relayed_from
+from gateway.sightings.desk import Sightings
+from gateway.sightings.info import SightingInfo, found
 from gateway.subscribers.service import SubscriberError
 
 __all__ = ["DeskReply", "OperatorCommand", "OperatorDesk", "describe", "parse", "relay_text"]
@@ -38,7 +42,8 @@ USAGE = {
 @dataclass(frozen=True)
 class DeskReply:
     text: str
-    refused: bool = False  # refusals obey the flood limit: a guesser must not drain the SIM
+    # A refusal or a repeat obeys the flood limit: a guesser must not drain the SIM.
+    limited: bool = False
 
 
 def _vehicle(info: SightingInfo) -> str:
@@ -88,13 +93,25 @@ class OperatorDesk:
         info = self.sightings.get(command.ref) if command.ref else None
         if info is None:
             missing = f"No sighting {command.ref}." if command.ref else USAGE[command.verb]
-            return DeskReply(missing, refused=True)
+            return DeskReply(missing, limited=True)
+        if command.verb == "RELAY" and source is not None:  # routed again: no PIN to check
+            made = relayed_from(
+                self.alerts,
+                self.sightings,
+                info,
+                source,
+                [command.list_keyword],
+                by=operator.name,
+                operator=operator,
+            )
+            if made is not None:
+                return _relayed(info, made)
         refusal = self._pin_refusal(operator, command, pin, source)
         if refusal is not None:
             return refusal
         if command.verb == "CLOSE":
-            self.sightings.close(info.ref, operator.name)
-            return DeskReply(f"{info.ref} closed.")
+            closed = self.sightings.close(info.ref, operator.name)
+            return DeskReply(f"{info.ref} closed.", limited=not closed)
         return self._relay(operator, info, command, source)
 
     def _ack(self, operator: OperatorInfo, ref: str) -> DeskReply:
@@ -106,10 +123,12 @@ class OperatorDesk:
             info = self.sightings.latest_forwarded_to(operator.phone)
             info = info or self.sightings.latest_open()
         if info is None:
-            return DeskReply(f"No sighting {ref or 'open'} to ack.", refused=True)
-        if self.sightings.acknowledge(info.ref, operator):
-            return DeskReply(f"ACK: {info.ref}, {describe(info)}, is yours.")
-        return DeskReply(f"{info.ref}, {describe(info)}, was already taken.")
+            return DeskReply(f"No sighting {ref or 'open'} to ack.", limited=True)
+        taken = self.sightings.acknowledge(info.ref, operator)
+        if taken:  # a repeat ("theirs" already) is answered within the flood limit only
+            yours = f"ACK: {info.ref}, {describe(info)}, is yours."
+            return DeskReply(yours, limited=taken != "taken")
+        return DeskReply(f"{info.ref}, {describe(info)}, was already taken.", limited=True)
 
     def _pin_refusal(
         self, operator: OperatorInfo, command: OperatorCommand, pin: str, source: str | None
@@ -117,28 +136,28 @@ class OperatorDesk:
         """None when the command may go ahead; else the refusal, audited."""
         verb = command.verb
         if (verb == "RELAY" and not command.list_keyword) or not (command.pin or pin):
-            return DeskReply(USAGE[verb], refused=True)
+            return DeskReply(USAGE[verb], limited=True)
         until = pin_lock.locked_until(self.engine, operator)
         if until is not None:
             pin_lock.refuse_locked(self.engine, operator, verb, command.ref)
             return DeskReply(
                 f"{verb} refused: after {pin_lock.LOCK_AFTER} wrong PINs, RELAY and CLOSE from "
                 f"this phone are locked until {self._clock(until)}.",
-                refused=True,
+                limited=True,
             )
         typed = pin or (command.pin if command.pin != PIN_MASK else "")
         if not typed:  # routed again from the database, which never holds the PIN
-            return DeskReply(f"Your PIN is not kept: please send the {verb} again.", refused=True)
+            return DeskReply(f"Your PIN is not kept: please send the {verb} again.", limited=True)
         if self.rota.pin_ok(operator.id, typed):
             return None
         until = pin_lock.wrong_pin(self.engine, operator, verb, command.ref)
         if until is None:
-            return DeskReply("PIN refused.", refused=True)
+            return DeskReply("PIN refused.", limited=True)
         self._tell_admin(operator, until, source)
         return DeskReply(
             f"PIN refused. {pin_lock.LOCK_AFTER} wrong PINs: RELAY and CLOSE from this phone "
             f"are locked until {self._clock(until)}.",
-            refused=True,
+            limited=True,
         )
 
     def _tell_admin(self, operator: OperatorInfo, until: datetime, source: str | None) -> None:
@@ -155,7 +174,7 @@ class OperatorDesk:
         self.sightings.outbox.enqueue(number, text, "duty", key=key)
 
     def _clock(self, moment: datetime) -> str:
-        return moment.replace(tzinfo=UTC).astimezone(self.zone).strftime("%H:%M")
+        return clock.to_local(moment, self.zone).strftime("%H:%M")
 
     def _relay(
         self,
@@ -165,17 +184,20 @@ class OperatorDesk:
         source: str | None,
     ) -> DeskReply:
         try:
-            made = self.alerts.create(
-                relay_text(info), [command.list_keyword], by=operator.name, source=source
+            made = relay(
+                self.alerts,
+                self.sightings,
+                info,
+                relay_text(info),
+                [command.list_keyword],
+                by=operator.name,
+                operator=operator,
+                source=source,
             )
         except (AlertError, SubscriberError) as exc:
-            return DeskReply(f"Not relayed: {exc}", refused=True)
-        # Relaying takes the report: nobody else is asked about what has been acted on.
-        self.sightings.acknowledge(info.ref, operator)
-        audit.record(
-            self.engine,
-            operator.name,
-            "sighting-relayed",
-            f"{info.ref} as {made.ref} to {command.list_keyword}",
-        )
-        return DeskReply(f"{info.ref} relayed as {made.ref} to {made.recipients} people.")
+            return DeskReply(f"Not relayed: {exc}", limited=True)
+        return _relayed(info, made)
+
+
+def _relayed(info: SightingInfo, made: AlertInfo) -> DeskReply:
+    return DeskReply(f"{info.ref} relayed as {made.ref} to {made.recipients} people.")

@@ -3,8 +3,8 @@ else is a report, handed to whoever listens (the sightings desk).
 
 A sender who floods the gateway still has every text stored, but gets no more replies:
 two auto-responders answering each other must not drain the SIM's allowance. An
-officer's refused command (a wrong PIN above all) obeys the same limit; one carried out
-is always answered.
+officer's refused command (a wrong PIN above all), or one repeating what is already done,
+obeys the same limit; one that changed something is always answered.
 
 A JOIN or STOP naming no list we have is a mistyped keyword when it is the keyword and
 the word alone, or the word is close to a list's keyword: it gets one reply and is not
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import Engine
 
@@ -45,28 +45,38 @@ def reply_key(msg: Received) -> str:
 
 
 class InboundRouter:
+    """Composed by gateway.app.services.Services: `alerts` links a reply to the alert it
+    answers, `desk` takes officers' commands, `on_report` gets every other text."""
+
     def __init__(
-        self, engine: Engine, config: Config, outbox: Outbox, subscribers: Subscribers
+        self,
+        engine: Engine,
+        config: Config,
+        outbox: Outbox,
+        subscribers: Subscribers,
+        *,
+        alerts: Alerts,
+        desk: OperatorDesk,
+        on_report: Iterable[ReportHandler] = (),
     ) -> None:
         self.engine = engine
         self.config = config
         self.outbox = outbox
         self.subscribers = subscribers
+        self.alerts = alerts
+        self.desk = desk
         self.replies = config.replies
-        self.on_report: list[ReportHandler] = []
-        self.alerts: Alerts | None = None  # set by the daemon: replies are linked to alerts
-        self.desk: OperatorDesk | None = None  # set by the daemon: officers' commands
+        self.on_report: list[ReportHandler] = list(on_report)
 
     def __call__(self, msg: Received) -> None:
-        if self.alerts is not None:
-            ref = self.alerts.link_reply(msg.sender, msg.id)
-            if ref:
-                log.info("inbound message %d is a reply to alert %s", msg.id, ref)
-        if self.desk is not None and msg.complete:
+        ref = self.alerts.link_reply(msg.sender, msg.id)
+        if ref:
+            log.info("inbound message %d is a reply to alert %s", msg.id, ref)
+        if msg.complete:
             reply = self.desk.handle(msg.sender, msg.text, pin=msg.pin, source=f"inbound:{msg.id}")
             if reply is not None:  # an officer's ACK, CLOSE or RELAY: duty, ahead of alerts
-                if reply.refused and self.flooding(msg.sender):
-                    log.warning("%s is flooding the gateway: no refusal sent", mask(msg.sender))
+                if reply.limited and self.flooding(msg.sender):
+                    log.warning("%s is flooding the gateway: no desk reply sent", mask(msg.sender))
                 else:
                     self.outbox.enqueue(msg.sender, reply.text, "duty", key=reply_key(msg))
                 return
@@ -78,7 +88,7 @@ class InboundRouter:
                 handler(msg)
             return
         try:
-            answer = self.obey(msg.sender, command)
+            answer = self.obey(msg.sender, command, source=f"inbound:{msg.id}")
         except (SubscriberError, InvalidNumber) as exc:
             log.info("keyword %s from %s not done: %s", command.kind, mask(msg.sender), exc)
             return
@@ -103,27 +113,30 @@ class InboundRouter:
             return False
         return not difflib.get_close_matches(command.list_keyword, known, n=1, cutoff=0.75)
 
-    def obey(self, sender: str, command: keywords.Command) -> str:
-        """Carry out one keyword; returns the reply text."""
+    def obey(self, sender: str, command: keywords.Command, source: str = "") -> str:
+        """Carry out one keyword; returns the reply text. The consent it records names the
+        text that asked (`source`), so a text routed twice records it once."""
         r, subs = self.replies, self.subscribers
         if command.kind == "join":
             found = subs.find_list(command.list_keyword)
             if found is None:
                 return r.unknown_list.format(keyword=command.list_keyword)
             # The person asks for this list: a STOP of theirs is lifted for it (only).
-            subs.join(sender, found.keyword, name=command.name, method="sms", lift_stop=True)
+            subs.join(
+                sender, found.keyword, name=command.name, method="sms", by=source, lift_stop=True
+            )
             return r.join.format(list=found.name, keyword=found.keyword)
         if command.kind == "stop" and command.list_keyword:
             found = subs.find_list(command.list_keyword)
             if found is None:
                 return r.unknown_list.format(keyword=command.list_keyword)
-            subs.leave(sender, found.keyword, method="sms")
+            subs.leave(sender, found.keyword, method="sms", by=source)
             return r.stop_list.format(list=found.name, keyword=found.keyword)
         if command.kind == "stop":
-            subs.set_stopped(sender, True, method="sms")
+            subs.set_stopped(sender, True, method="sms", by=source)
             return r.stop
         if command.kind == "start":
-            subs.set_stopped(sender, False, method="sms")
+            subs.set_stopped(sender, False, method="sms", by=source)
             return r.start
         if command.kind == "lists":
             names = [f"{x.keyword} ({x.name})" for x in subs.lists()]

@@ -17,9 +17,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
@@ -31,60 +30,16 @@ from gateway.inbox.store import Received, texts_in_window
 from gateway.outbox.queue import Outbox
 from gateway.rota.service import OperatorInfo, Rota
 from gateway.sightings import parser as sighting_parser
-from gateway.sightings.plates import normalise_registration
+from gateway.sightings.forwards import Forwards
+from gateway.sightings.info import STATUSES, SightingInfo, info_of, plate_pattern
+
+__all__ = ["STATUSES", "SightingInfo", "Sightings", "Taken", "plate_pattern"]
 
 log = logging.getLogger(__name__)
 
-FORWARD_LIMIT = 160  # one GSM part: an officer's phone should buzz once per report
-LEVELS = ("primary", "backup", "fallback")
-STATUSES = ("open", "acknowledged", "closed")
-
-
-@dataclass(frozen=True)
-class SightingInfo:
-    id: int
-    ref: str
-    sender: str
-    sender_name: str
-    known_sender: bool
-    text: str
-    registrations: tuple[str, ...]
-    place: str
-    status: str
-    hot: bool
-    created_at: datetime
-    parsed: dict[str, object]
-
-
-def found(info: SightingInfo, field: str) -> list[str]:
-    """One list the parser filled ("grid_refs", "colours"...), as strings; [] if absent."""
-    value = info.parsed.get(field)
-    return [str(x) for x in value if x] if isinstance(value, list) else []
-
-
-def plate_pattern(text: str) -> str:
-    """What a registration search matches against plates with their spaces taken out:
-    a whole plate however written ("kx19abc" finds "KX19 ABC"), or any piece of one."""
-    whole = normalise_registration(text)
-    return re.sub(r"[^A-Z0-9]", "", (whole or text).upper())
-
-
-def _info(row: Sighting) -> SightingInfo:
-    regs = tuple(r for r in row.registrations.split(";") if r)
-    return SightingInfo(
-        row.id,
-        row.ref,
-        row.sender,
-        row.sender_name,
-        row.known_sender,
-        row.text,
-        regs,
-        row.place,
-        row.status,
-        row.hot,
-        row.created_at,
-        json.loads(row.parsed or "{}"),
-    )
+# What an ACK found: the report taken just now, already taken by this officer, or
+# neither (someone else's, or no longer open).
+Taken = Literal["taken", "theirs", ""]
 
 
 class Sightings:
@@ -95,6 +50,7 @@ class Sightings:
         self.rota = rota
         gazetteer = config.rota.gazetteer or sighting_parser.DEFAULT_GAZETTEER
         self.gazetteer = tuple(gazetteer)
+        self.forwards = Forwards(engine, config, outbox, rota)
 
     def file(self, msg: Received) -> SightingInfo:
         """File a report, forward it to the officer on duty, thank the sender: all in one
@@ -107,7 +63,7 @@ class Sightings:
             filed = conn.execute(select(Sighting).where(Sighting.inbound_id == msg.id)).first()
             if filed is not None:
                 log.info("inbound message %d was filed already as %s", msg.id, filed.ref)
-                return _info(filed)  # type: ignore[arg-type]
+                return info_of(filed)  # type: ignore[arg-type]
             name = conn.scalar(select(Subscriber.name).where(Subscriber.phone == msg.sender))
             sid = conn.execute(
                 insert(Sighting).returning(Sighting.id),
@@ -134,15 +90,15 @@ class Sightings:
                 )
             self._mark_hot(conn, parsed.registrations, now)
             row = conn.execute(select(Sighting).where(Sighting.id == sid)).one()
-            info = _info(row)  # type: ignore[arg-type]
+            info = info_of(row)  # type: ignore[arg-type]
             if count > flood.flood_limit:
                 if count == flood.flood_limit + 1:  # the text that crossed the limit
-                    self._flood_notice_in(conn, info, count)
+                    self.forwards.flood_notice_in(conn, info, count)
                 log.warning("sighting %s: its sender is flooding; not forwarded", ref)
             else:
                 # The forward first: on a real modem each send takes about 3 s, and the
                 # officer's copy must not wait behind the thanks (duty traffic besides).
-                self._forward_in(conn, info, 0, now)
+                self.forwards.forward_in(conn, info, 0, now)
                 self.outbox.enqueue_in(
                     conn,
                     msg.sender,
@@ -194,143 +150,44 @@ class Sightings:
             rows = conn.execute(
                 select(Sighting).where(Sighting.id.in_(ids)).order_by(Sighting.id)
             ).all()
-        return [_info(r) for r in rows]  # type: ignore[arg-type]
-
-    def short_form(self, info: SightingInfo) -> str:
-        """One SMS part: what was read from the report (plates, grid reference, postcode,
-        what3words, place) and a number to call back come first, and the free text is
-        cut to fit; it repeats what came first, so nothing is lost that was found."""
-        where = [
-            *found(info, "grid_refs"),
-            *found(info, "postcodes"),
-            *(f"///{w}" for w in found(info, "what3words")),
-        ]
-        head = " ".join(
-            x
-            for x in (
-                info.ref,
-                "HOT" if info.hot else "",
-                ", ".join(info.registrations),
-                *where,
-                info.place,
-            )
-            if x
-        )
-        who = " ".join(x for x in (info.sender_name, info.sender) if x)
-        text = f"{head} from {who}: {info.text}"
-        return text if len(text) <= FORWARD_LIMIT else text[: FORWARD_LIMIT - 3] + "..."
-
-    def _flood_notice_in(self, conn: Connection, info: SightingInfo, count: int) -> None:
-        """Tell whoever would have had the forward that this sender's reports stop coming."""
-        primary, backup = self.rota.on_duty()
-        target = primary or backup
-        number = target.phone if target else self.config.rota.fallback_number
-        if not number:
-            return
-        minutes = round(self.config.inbound.flood_window / 60)
-        who = " ".join(x for x in (info.sender_name, info.sender) if x)
-        text = (
-            f"{info.ref}: {who} sent {count} texts in {minutes} min. This one and the next "
-            "are filed but not forwarded (flood): see the console."
-        )
-        key = f"flood:{info.id}"
-        self.outbox.enqueue_in(conn, number, text[:FORWARD_LIMIT], "duty", kind="direct", key=key)
-
-    def forward(self, info: SightingInfo, level: int, now: datetime | None = None) -> str:
-        """Send to the primary (0), backup (1) or desk (2); during a gap, straight to the desk."""
-        with self.engine.begin() as conn:
-            done = self._forward_in(conn, info, level, now or utcnow())
-        self.outbox.wake()
-        return done
-
-    def _forward_in(self, conn: Connection, info: SightingInfo, level: int, now: datetime) -> str:
-        """The forward and the next escalation time, in the caller's transaction: both are
-        written or neither. Duty priority: it overtakes any broadcast in the queue."""
-        primary, backup = self.rota.on_duty()
-        target: OperatorInfo | None = None
-        if level == 0 and primary is not None:
-            target = primary
-        elif level <= 1 and backup is not None:
-            level, target = 1, backup
-        else:
-            level = 2
-        number = target.phone if target else self.config.rota.fallback_number
-        after = self.config.rota.escalate_after
-        conn.execute(
-            update(Sighting)
-            .where(Sighting.id == info.id)
-            .values(
-                escalation=level,
-                escalate_at=now + timedelta(seconds=after) if level < 2 else None,
-            )
-        )
-        if not number:
-            log.error("sighting %s: nobody on duty and no rota.fallback_number", info.ref)
-            return ""
-        self.outbox.enqueue_in(
-            conn,
-            number,
-            self.short_form(info),
-            "duty",
-            kind="direct",
-            key=f"forward:{info.id}:{level}",  # each step once, and what a bare ACK reads
-        )
-        log.info("sighting %s forwarded to the %s", info.ref, LEVELS[level])
-        return LEVELS[level]
+        return [info_of(r) for r in rows]  # type: ignore[arg-type]
 
     def escalate_due(self, now: datetime | None = None) -> list[str]:
-        """Move every unacknowledged sighting whose wait is over one step up; claimed with
-        a conditional update in the transaction of its forward, so two gateways never
-        escalate one twice and a crash never loses a step."""
-        now = now or utcnow()
-        with self.engine.connect() as conn:
-            due = conn.execute(
-                select(Sighting.id, Sighting.escalation).where(
-                    Sighting.status == "open", Sighting.escalate_at <= now
-                )
-            ).all()
-        moved = []
-        for sid, level in due:
-            with self.engine.begin() as conn:
-                won = conn.execute(
-                    update(Sighting)
-                    .where(
-                        Sighting.id == sid,
-                        Sighting.status == "open",
-                        Sighting.escalation == level,
-                        Sighting.escalate_at <= now,
-                    )
-                    .values(escalate_at=None)
-                ).rowcount
-                if won:
-                    row = conn.execute(select(Sighting).where(Sighting.id == sid)).one()
-                    info = _info(row)  # type: ignore[arg-type]
-                    moved.append(f"{info.ref}:{self._forward_in(conn, info, level + 1, now)}")
-        if moved:
-            self.outbox.wake()
-        return moved
+        """Move every unacknowledged report whose wait is over one step up."""
+        return self.forwards.escalate_due(now)
 
-    def acknowledge(self, ref: str, operator: OperatorInfo) -> bool:
+    def take_in(
+        self, conn: Connection, ref: str, *, by: str, operator: OperatorInfo | None = None
+    ) -> bool:
+        """Take an open report in the caller's transaction, audited: its escalation stops.
+        `operator` is the officer who took it by SMS (kept as `acknowledged_by`); a console
+        user is not an operator, so the audit log alone records who took it."""
+        values: dict[str, object] = {
+            "status": "acknowledged",
+            "acknowledged_at": utcnow(),
+            "escalate_at": None,
+        }
+        if operator is not None:
+            values["acknowledged_by"] = operator.id
+        done = conn.execute(
+            update(Sighting).where(Sighting.ref == ref, Sighting.status == "open").values(**values)
+        ).rowcount
+        if done:
+            audit.record_in(conn, by, "sighting-acknowledged", ref)
+        return bool(done)
+
+    def acknowledge(self, ref: str, operator: OperatorInfo) -> Taken:
+        """An officer's ACK: "taken" now, "theirs" already (the same ACK handled twice,
+        or sent again), else "" (someone else's, or not open)."""
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(Sighting)
-                .where(Sighting.ref == ref, Sighting.status == "open")
-                .values(
-                    status="acknowledged",
-                    acknowledged_by=operator.id,
-                    acknowledged_at=utcnow(),
-                    escalate_at=None,
-                )
-            ).rowcount
-            if not done:  # the same officer's ACK handled twice is still theirs
-                theirs = conn.scalar(
-                    select(func.count())
-                    .select_from(Sighting)
-                    .where(Sighting.ref == ref, Sighting.acknowledged_by == operator.id)
-                )
-                return bool(theirs)
-        audit.record(self.engine, operator.name, "sighting-acknowledged", ref)
-        return True
+            if self.take_in(conn, ref, by=operator.name, operator=operator):
+                return "taken"
+            theirs = conn.scalar(
+                select(func.count())
+                .select_from(Sighting)
+                .where(Sighting.ref == ref, Sighting.acknowledged_by == operator.id)
+            )
+        return "theirs" if theirs else ""
 
     def close(self, ref: str, by: str) -> bool:
         with self.engine.begin() as conn:
@@ -360,7 +217,7 @@ class Sightings:
                 .order_by(Sighting.id.desc())
                 .limit(1)
             ).first()
-        return _info(row) if row else None  # type: ignore[arg-type]
+        return info_of(row) if row else None  # type: ignore[arg-type]
 
     def latest_open(self) -> SightingInfo | None:
         with self.engine.connect() as conn:
@@ -370,17 +227,17 @@ class Sightings:
                 .order_by(Sighting.id.desc())
                 .limit(1)
             ).first()
-        return _info(row) if row else None  # type: ignore[arg-type]
+        return info_of(row) if row else None  # type: ignore[arg-type]
 
     def get(self, ref: str) -> SightingInfo | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(Sighting).where(Sighting.ref == ref.upper())).first()
-        return _info(row) if row else None  # type: ignore[arg-type]
+        return info_of(row) if row else None  # type: ignore[arg-type]
 
     def recent(self, limit: int = 50) -> list[SightingInfo]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(Sighting).order_by(Sighting.id.desc()).limit(limit)).all()
-        return [_info(r) for r in rows]  # type: ignore[arg-type]
+        return [info_of(r) for r in rows]  # type: ignore[arg-type]
 
     def search(
         self,
@@ -406,21 +263,12 @@ class Sightings:
             query = query.where(Sighting.created_at < until)
         with self.engine.connect() as conn:
             rows = conn.execute(query.limit(max(1, limit))).all()
-        return [_info(r) for r in rows]  # type: ignore[arg-type]
+        return [info_of(r) for r in rows]  # type: ignore[arg-type]
 
     def acknowledge_by_user(self, ref: str, username: str) -> bool:
-        """Taken at the console: like an SMS ACK it stops the escalation. A console user is
-        not an operator, so the audit log, not `acknowledged_by`, records who took it."""
-        ref = ref.upper()
+        """Taken at the console: like an SMS ACK it stops the escalation."""
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(Sighting)
-                .where(Sighting.ref == ref, Sighting.status == "open")
-                .values(status="acknowledged", acknowledged_at=utcnow(), escalate_at=None)
-            ).rowcount
-        if done:
-            audit.record(self.engine, username, "sighting-acknowledged", ref)
-        return bool(done)
+            return self.take_in(conn, ref.upper(), by=username)
 
     def counts(self) -> dict[str, int]:
         """Reports in each status, every status present."""

@@ -16,7 +16,8 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from gateway.core.models import Message, Operator, Sighting
-from gateway.sightings.desk import LEVELS, SightingInfo
+from gateway.sightings.forwards import LEVELS
+from gateway.sightings.info import SightingInfo
 from gateway.sightings.queries import history
 
 RELAYED = re.compile(r"\S+ as (?P<alert>A\d+) to (?P<lists>.+)")

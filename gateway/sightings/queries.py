@@ -17,7 +17,8 @@ from gateway.core import audit
 from gateway.core.db import utcnow
 from gateway.core.models import AuditEntry, Operator, Sighting, SightingVehicle
 from gateway.core.privacy import mask
-from gateway.sightings.desk import LEVELS, SightingInfo
+from gateway.sightings.forwards import LEVELS
+from gateway.sightings.info import SightingInfo
 
 # What the audit log records about a sighting; each entry's detail starts with its ref.
 HANDLING_ACTIONS = ("sighting-acknowledged", "sighting-closed", "sighting-relayed")

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 import phonenumbers
 import segno
 
+from gateway.core.errors import GatewayError
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.subscribers.service import SubscriberError, clean_keyword
 
@@ -45,7 +46,7 @@ GLYPH_WIDTH, BOLD_GLYPH_WIDTH = 0.6, 0.66
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-class BadgeError(ValueError):
+class BadgeError(GatewayError, ValueError):
     """A badge that cannot be made: bad number, keyword, list name or output file."""
 
 

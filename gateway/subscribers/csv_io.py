@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.core import audit
 from gateway.core.db import utcnow
+from gateway.core.errors import GatewayError
 from gateway.core.models import AuditEntry, Consent, Membership, Subscriber
 from gateway.subscribers.csv_rows import (
     HEADER,
@@ -71,7 +72,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class ImportConflict(RuntimeError):
+class ImportConflict(GatewayError, RuntimeError):
     """The database changed under the import (the same number or membership was added at
     the same moment); nothing was imported, so running it again is safe."""
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TypeVar
 
+from gateway.core.errors import GatewayError
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.subscribers.service import ListInfo
 
@@ -33,7 +34,7 @@ Source = str | os.PathLike[str] | IO[str] | IO[bytes]
 T = TypeVar("T")
 
 
-class CsvError(ValueError):
+class CsvError(GatewayError, ValueError):
     """The file as a whole cannot be read as a subscriber CSV; nothing was imported."""
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from gateway.core import clock
 from gateway.outbox.queue import PRIORITIES, Claimed
 from gateway.subscribers.service import Subscribers
 
@@ -50,8 +51,8 @@ class SendGate:
         quiet = self.subscribers.quiet_hours(msg.to)
         if quiet is None:
             return SEND
-        local = (now or datetime.now(UTC)).astimezone(self.zone)
+        local = clock.to_local(now or datetime.now(UTC), self.zone)
         if not in_quiet(local.hour, *quiet):
             return SEND
-        until = quiet_end(local, quiet[1]).astimezone(UTC).replace(tzinfo=None)
+        until = clock.naive_utc(quiet_end(local, quiet[1]))
         return Verdict("defer", f"quiet hours {quiet[0]:02d}-{quiet[1]:02d}", until)

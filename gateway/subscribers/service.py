@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.core import audit
 from gateway.core.db import utcnow
+from gateway.core.errors import GatewayError
 from gateway.core.models import Consent, Membership, Subscriber, SubscriberList
 from gateway.core.phone import normalise
 from gateway.inbox import keywords
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 METHODS = ("sms", "qr", "officer", "import", "console")  # console: an operator, by=username
 
 
-class SubscriberError(ValueError):
+class SubscriberError(GatewayError, ValueError):
     """A request about subscribers or lists that cannot be met; the text says why."""
 
 
@@ -141,6 +142,17 @@ class Subscribers:
     ) -> None:
         if method not in METHODS:
             raise SubscriberError(f"consent method must be one of {', '.join(METHODS)}")
+        row = {
+            Consent.subscriber_id: subscriber_id,
+            Consent.list_id: list_id,
+            Consent.action: action,
+            Consent.method: method,
+            Consent.by: by,
+        }
+        if method == "sms" and by and conn.scalar(  # by: the text that asked, routed again
+            select(Consent.id).where(*(column == value for column, value in row.items()))
+        ):
+            return
         conn.execute(
             insert(Consent),
             {

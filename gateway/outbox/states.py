@@ -1,0 +1,140 @@
+"""A message's state after it was queued, written here and nowhere else (the claim,
+queued -> sending, is in claims.py); the `Outbox` offers these to the rest of the gateway.
+
+    queued -> sending -> sent -> delivered | failed     (a delivery report)
+    sending -> queued      a retry, a deferral, a hand-back, a gateway that stopped
+    sending -> failed      a permanent error, attempts used up, or parked
+    sending -> opted_out   the recipient sent STOP after the broadcast was queued
+    queued -> cancelled    its alert was cancelled
+    failed -> queued       its alert's failures were sent again
+
+Every write is conditional on the state it leaves, and its rowcount says whether it
+happened: a sending message is finished only by the gateway that claimed it, and a
+report settles only a message still `sent`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, update
+
+from gateway.core.models import Message
+
+# opted_out: a broadcast dropped just before it went, its recipient having sent STOP
+# after it was queued; final, and not a failure (nothing to resend).
+STATES = ("queued", "sending", "sent", "delivered", "failed", "cancelled", "opted_out")
+PARKED = "parked: "  # the start of last_error on a message that crashed the sender
+
+_SENT = (
+    update(Message)
+    .where(
+        Message.id == bindparam("b_id"),
+        Message.status == "sending",
+        Message.claimed_by == bindparam("b_node"),
+    )
+    .values(
+        status="sent",
+        sent_at=bindparam("b_sent_at"),
+        refs=bindparam("b_refs"),
+        parts=bindparam("b_parts"),
+        last_error=None,
+    )
+)
+# Prebuilt: delivery reports come in bursts behind a broadcast.
+_DELIVERED = (
+    update(Message)
+    .where(Message.id == bindparam("b_message"), Message.status == "sent")
+    .values(status="delivered", delivered_at=bindparam("b_at"))
+)
+_UNDELIVERED = (
+    update(Message)
+    .where(Message.id == bindparam("b_message"), Message.status == "sent")
+    .values(status="failed", failed_at=bindparam("b_at"), last_error=bindparam("b_error"))
+)
+
+
+def sent_in(conn: Connection, msg_id: int, node: str, at: datetime, refs: Sequence[int]) -> bool:
+    """sending -> sent, with the network's reference for each part."""
+    values = {
+        "b_id": msg_id,
+        "b_node": node,
+        "b_sent_at": at,
+        "b_refs": ",".join(map(str, refs)),
+        "b_parts": max(1, len(refs)),
+    }
+    return bool(conn.execute(_SENT, values).rowcount)
+
+
+def finish_in(conn: Connection, msg_id: int, node: str, **values: object) -> bool:
+    """Out of sending, if this gateway (`node`) still holds the claim."""
+    stmt = (
+        update(Message)
+        .where(Message.id == msg_id, Message.status == "sending", Message.claimed_by == node)
+        .values(**values)
+    )
+    return conn.execute(stmt).rowcount == 1
+
+
+def requeue_stale_in(conn: Connection, node: str, modems: Iterable[str], now: datetime) -> int:
+    """What `node` left sending on these modems goes back to the queue."""
+    stmt = (
+        update(Message)
+        .where(
+            Message.status == "sending",
+            Message.claimed_by == node,
+            Message.modem.in_(list(modems)),
+        )
+        .values(
+            status="queued",
+            next_attempt_at=now,
+            last_error="requeued after the gateway stopped mid-send",
+        )
+    )
+    return int(conn.execute(stmt).rowcount)
+
+
+def requeue_expired_in(conn: Connection, claimed_before: datetime, now: datetime) -> int:
+    """What any gateway claimed before `claimed_before` and left sending goes back."""
+    stmt = (
+        update(Message)
+        .where(Message.status == "sending", Message.claimed_at < claimed_before)
+        .values(
+            status="queued",
+            next_attempt_at=now,
+            last_error="requeued: the gateway that claimed it stopped answering",
+        )
+    )
+    return int(conn.execute(stmt).rowcount)
+
+
+def cancel_in(conn: Connection, alert_id: int, reason: str) -> int:
+    """An alert's messages still queued -> cancelled; those handed to a modem go on."""
+    stmt = (
+        update(Message)
+        .where(Message.alert_id == alert_id, Message.status == "queued")
+        .values(status="cancelled", last_error=reason)
+    )
+    return int(conn.execute(stmt).rowcount)
+
+
+def resend_failed_in(conn: Connection, alert_id: int, now: datetime) -> int:
+    """An alert's failed messages -> queued, attempts counted afresh; opted_out stays."""
+    stmt = (
+        update(Message)
+        .where(Message.alert_id == alert_id, Message.status == "failed")
+        .values(status="queued", attempts=0, next_attempt_at=now, last_error=None)
+    )
+    return int(conn.execute(stmt).rowcount)
+
+
+def delivered_in(conn: Connection, msg_id: int, at: datetime) -> bool:
+    """sent -> delivered: every part's report said the phone has it."""
+    return bool(conn.execute(_DELIVERED, {"b_message": msg_id, "b_at": at}).rowcount)
+
+
+def undelivered_in(conn: Connection, msg_id: int, at: datetime, reason: str) -> bool:
+    """sent -> failed: a report said a part will never reach the phone."""
+    params = {"b_message": msg_id, "b_at": at, "b_error": reason}
+    return bool(conn.execute(_UNDELIVERED, params).rowcount)
