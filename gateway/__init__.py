@@ -1,1 +1,1 @@
-"""The gateway daemon and its domain: config, database, outbox, inbound, command line."""
+"""The gateway daemon and its domain, in packages that are layers (docs/architecture.md)."""

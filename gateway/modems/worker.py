@@ -93,6 +93,11 @@ class ModemWorker:
         """What `smsgw status` shows: ready, resting, disconnected, ... (see health.py)."""
         return self.link.state
 
+    @property
+    def connected(self) -> bool:
+        """Whether the modem is open and answering: what a caller waits for before it sends."""
+        return self.link.connected
+
     # -- thread life -------------------------------------------------------------------
     def start(self) -> None:
         self._thread.start()
