@@ -163,6 +163,10 @@ def test_a_report_with_a_pin_in_two_parts_keeps_it_in_neither(engine: Engine) ->
         ("Relay, S1001 DOCKING 4821", "Relay, S1001 DOCKING ****"),
         ("RELAY S1001 DOCKING 4821 thx", "RELAY S1001 DOCKING **** thx"),
         ("CLOSE 4821 thanks", "CLOSE **** thanks"),
+        # RELAY in the wrong order is still an officer's, PIN and all.
+        ("RELAY DOCKING S1001 4821", "RELAY DOCKING S1001 ****"),
+        ("Relay to DOCKING S1001 4821", "Relay to DOCKING S1001 ****"),
+        ("RELAY docking 4821 please", "RELAY docking **** please"),
     ],
 )
 def test_a_text_starting_with_an_officers_verb_keeps_no_number_that_could_be_the_pin(

@@ -190,7 +190,7 @@ def test_a_text_stored_but_not_filed_when_the_gateway_died_is_filed_at_start(
         assert emulator is not None
         pdus = encode_deliver(KEEPER, text, sent_at.replace(tzinfo=None).astimezone())
         emulator.store.add_all(pdus)  # the same SMS, never deleted from the SIM
-        daemon.workers[0]._next_sweep = 0.0
+        daemon.workers[0].receiver.next_sweep = 0.0
         daemon.workers[0].wake.set()
         wait_for(lambda: len(sent_to(tmp_path, OFFICER)) == 1, 10, "the forward")
         wait_for(lambda: emulator.store.indices() == [], 10, "the SIM read and emptied")
@@ -208,7 +208,7 @@ def test_the_same_text_read_twice_is_one_message_and_one_sighting(
     pdus = encode_deliver(KEEPER, "Silver Subaru KX19 ABC at Docking", utcnow().astimezone())
     emulator.store.add_all(pdus)
     emulator.store.add_all(pdus)  # a failed delete, or the network delivering it again
-    daemon.workers[0]._next_sweep = 0.0
+    daemon.workers[0].receiver.next_sweep = 0.0
     daemon.workers[0].wake.set()
     wait_for(lambda: emulator.store.indices() == [], 10, "both read")
     wait_for(lambda: len(sent_to(tmp_path, KEEPER)) == 1, 10, "the thanks")

@@ -9,8 +9,9 @@ only for what it uses. The router is composed here, in the open: what a text can
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sqlalchemy import Engine
 
@@ -28,65 +29,94 @@ if TYPE_CHECKING:
     from gateway.subscribers.service import Subscribers
 
 
+T = TypeVar("T")
+
+
+class built_once(Generic[T]):
+    """functools.cached_property with a lock of its own (Python 3.12 took out the one 3.11
+    has): the console's threads share one Services and must get one of each service. Once
+    built, the value sits in the instance's dict and is read without the lock."""
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self.build = build
+        self.name = build.__name__
+        self.__doc__ = build.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> built_once[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> T: ...
+    def __get__(self, obj: object | None, owner: type) -> T | built_once[T]:
+        if obj is None:
+            return self
+        with obj._building:  # type: ignore[attr-defined]
+            if self.name not in obj.__dict__:
+                obj.__dict__[self.name] = self.build(obj)
+            return obj.__dict__[self.name]  # type: ignore[no-any-return]
+
+
 class Services:
-    """One of each service over one engine. cached_property builds each once (under a
-    lock on Python 3.11, so the console's threads share one)."""
+    """One of each service over one engine, each built the first time it is asked for."""
 
     def __init__(self, config: Config, engine: Engine) -> None:
         self.config = config
         self.engine = engine
+        self._building = threading.RLock()  # a service built asks for the ones it needs
 
-    @cached_property
+    @built_once
     def outbox(self) -> Outbox:
         from gateway.outbox.queue import Outbox
 
         return Outbox(self.engine, self.config.outbox, self.config.node)
 
-    @cached_property
+    @built_once
     def inbox(self) -> Inbox:
         from gateway.inbox.store import Inbox
 
         return Inbox(self.engine, self.config.inbound)
 
-    @cached_property
+    @built_once
     def subscribers(self) -> Subscribers:
         from gateway.subscribers.service import Subscribers
 
         return Subscribers(self.engine, self.config.gateway.country)
 
-    @cached_property
+    @built_once
     def gate(self) -> SendGate:
         """What a broadcast part asks before it goes: opted out, quiet hours."""
         from gateway.subscribers.gate import SendGate
 
         return SendGate(self.subscribers, self.config.gateway.timezone)
 
-    @cached_property
+    @built_once
     def alerts(self) -> Alerts:
         from gateway.alerts.service import Alerts
 
         return Alerts(self.engine, self.outbox, self.subscribers)
 
-    @cached_property
+    @built_once
     def rota(self) -> Rota:
         from gateway.rota.service import Rota
 
         return Rota(self.engine, self.config.gateway.country)
 
-    @cached_property
+    @built_once
     def sightings(self) -> Sightings:
         from gateway.sightings.desk import Sightings
 
         return Sightings(self.engine, self.config, self.outbox, self.rota)
 
-    @cached_property
+    @built_once
     def desk(self) -> OperatorDesk:
         """Officers' ACK, CLOSE and RELAY by SMS."""
         from gateway.routing.officers import OperatorDesk
 
         return OperatorDesk(self.rota, self.sightings, self.alerts)
 
-    @cached_property
+    @built_once
     def router(self) -> InboundRouter:
         """A stored text's way on: a reply is linked to its alert, an officer's command
         goes to the desk, a keyword is obeyed, anything else is filed as a sighting."""

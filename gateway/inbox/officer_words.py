@@ -48,16 +48,17 @@ def parse(text: str) -> OperatorCommand | None:
 
 
 def reads_like_a_command(text: str) -> bool:
-    """Whether the text is an officer's verb (trailing punctuation aside) followed by a
-    sighting reference or a number: it may carry a PIN though it is no command ("CLOSE:
-    S1001 4821", "ACK S1001 4821 ta", "CLOSE 4821 thanks"). A farmer's "Close to the
-    wood at TF 8123 4012" does not, and keeps its grid reference."""
+    """Whether the text may carry a PIN though it is no command: any text that starts with
+    RELAY (an officer's words in the wrong order, "RELAY DOCKING S1001 4821"), and ACK or
+    CLOSE followed by a sighting reference or a number ("CLOSE: S1001 4821", "ACK S1001
+    4821 ta", "CLOSE 4821 thanks"). A farmer's "Close to the wood at TF 8123 4012" does
+    not, and keeps its grid reference."""
     words = [_TRAILING.sub("", w) for w in text.split(maxsplit=2)[:2]]
-    return (
-        len(words) == 2
-        and words[0].upper() in VERBS
-        and bool(_REF.fullmatch(words[1]) or _PIN.fullmatch(words[1]))
-    )
+    if not words or words[0].upper() not in VERBS:
+        return False
+    if words[0].upper() == "RELAY":
+        return True  # no farmer starts a report with it; an officer's PIN may follow
+    return len(words) == 2 and bool(_REF.fullmatch(words[1]) or _PIN.fullmatch(words[1]))
 
 
 def mask_numbers(text: str) -> str:

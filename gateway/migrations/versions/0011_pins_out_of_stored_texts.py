@@ -64,9 +64,10 @@ _outbox = sa.Table(
 
 
 def _like_a_verb(column: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
-    """A cheap first sieve in SQL: the text holds a verb somewhere (Python decides)."""
-    low = sa.func.lower(column)
-    return sa.or_(*(low.like(f"%{verb}%") for verb in ("ack", "close", "relay")))
+    """A cheap first sieve in SQL: the text starts with a verb (Python decides the rest);
+    "back" or "black" in a report is not worth a second look."""
+    low = sa.func.lower(sa.func.ltrim(column, " \t\r\n"))
+    return sa.or_(*(low.like(f"{verb}%") for verb in ("ack", "close", "relay")))
 
 
 def _masked(text: str) -> bool:
