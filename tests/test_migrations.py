@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from alembic import command
@@ -141,6 +142,32 @@ def _store_at_0010(engine: Engine) -> dict[str, int]:
             conn, None, "CLOSE S1001 4821 and", sha1_16("CLOSE S1001 4821 and"), part=1, of=2, ref=9
         )
     return ids
+
+
+def test_commands_started_together_on_a_new_database_upgrade_it_once(db_url: str) -> None:
+    """The daemon and the console (or several gateways after an update) start together:
+    one upgrades, the others wait and find the schema current."""
+    engines = [make_engine(db_url) for _ in range(4)]
+    start, errors = threading.Barrier(len(engines)), []
+
+    def open_it(engine: Engine) -> None:
+        start.wait()
+        try:
+            migrate.ensure_current(engine)
+        except Exception as exc:  # whatever broke, reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        assert migrate.current(engines[0]) == migrate.HEAD
+    finally:
+        for e in engines:
+            e.dispose()
 
 
 def test_0011_takes_the_pins_out_of_texts_stored_before(engine: Engine) -> None:

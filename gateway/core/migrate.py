@@ -6,11 +6,16 @@ tells. Alembic (over a tenth of a second to import) is imported only to upgrade.
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
+
+from gateway.core.db import sqlite_path
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -20,6 +25,7 @@ MIGRATIONS = Path(__file__).parent.parent / "migrations"
 # The newest revision in gateway/migrations/versions/. A new migration changes it too:
 # tests/test_migrations.py checks it against Alembic's own head.
 HEAD = "0012"
+UPGRADE_LOCK = 0x736D_7367  # PostgreSQL advisory lock key: one upgrade at a time ("smsg")
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
@@ -36,10 +42,32 @@ def upgrade(engine: Engine) -> str:
     from alembic import command
 
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with _one_at_a_time(engine), engine.begin() as conn:
+        _wait_for_other_upgrades(conn)
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "head")  # after another's upgrade: finds the head, does nothing
     return head(engine)
+
+
+@contextmanager
+def _one_at_a_time(engine: Engine) -> Iterator[None]:
+    """Two commands started together on a new SQLite database (the daemon and the console,
+    say) must not both create the tables: SQLite commits DDL table by table, so the second
+    would fail on a table the first made. A lock file beside the database serialises them."""
+    path = sqlite_path(engine.url.render_as_string())
+    if path is None:
+        yield
+        return
+    with open(f"{path}.migrate", "ab") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # the lock goes with the descriptor
+
+
+def _wait_for_other_upgrades(conn: Connection) -> None:
+    """On PostgreSQL, several gateways restarting after an update upgrade one at a time;
+    the lock is the transaction's, so it is released with the upgrade's commit."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_LOCK})
 
 
 def ensure_current(engine: Engine) -> str:
