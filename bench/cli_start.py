@@ -4,8 +4,9 @@ message, and on a Pi every module it imports costs several times what it costs h
 `smsgw send` runs against a config and a SQLite file already migrated (the schema check
 is then one query), as a real process; the figure is the median of RUNS. `smsgw --help`
 shows what starting the command line costs before any command's module is loaded. The
-reference row is the floor under any command that touches the database: Python importing
-SQLAlchemy and running one query on the same file.
+reference row is the floor under any command that opens the database through SQLAlchemy:
+Python importing it and running one query on the same file. `smsgw send` goes under it on
+SQLite (gateway/outbox/lite.py uses the standard library's sqlite3).
 """
 
 from __future__ import annotations

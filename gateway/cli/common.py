@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
-from gateway.app.services import Services
 from gateway.core import config as config_mod
-from gateway.core import migrate
-from gateway.core.db import make_engine
+
+if TYPE_CHECKING:  # imported when a command opens the database: not `smsgw send`'s path
+    from sqlalchemy import Engine
+
+    from gateway.app.services import Services
 
 
 class UsageError(Exception):
@@ -36,6 +36,9 @@ def load_config(args: argparse.Namespace) -> config_mod.Config:
 def open_db(config: config_mod.Config) -> Engine:
     """The database, migrated to the newest schema (idempotent, so every command may ask;
     one query when it is current already)."""
+    from gateway.core import migrate
+    from gateway.core.db import make_engine
+
     engine = make_engine(config.database.url)
     migrate.ensure_current(engine)
     return engine
@@ -43,4 +46,6 @@ def open_db(config: config_mod.Config) -> Engine:
 
 def open_services(config: config_mod.Config) -> Services:
     """The services over the migrated database; each is built when first used."""
+    from gateway.app.services import Services
+
     return Services(config, open_db(config))

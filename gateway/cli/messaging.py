@@ -6,6 +6,7 @@ import argparse
 
 from gateway.cli.common import fail, load_config, open_services, print_json
 from gateway.core.phone import InvalidNumber, normalise
+from gateway.outbox import lite
 
 
 def send(args: argparse.Namespace) -> int:
@@ -16,7 +17,9 @@ def send(args: argparse.Namespace) -> int:
         return fail(str(exc), 2)
     if not args.text.strip():
         return fail("--text is empty", 2)
-    msg_id = open_services(config).outbox.enqueue(to, args.text, args.priority)
+    msg_id = lite.enqueue(config.database.url, to, args.text, args.priority)
+    if msg_id is None:  # PostgreSQL, or a database to create or upgrade first
+        msg_id = open_services(config).outbox.enqueue(to, args.text, args.priority)
     print(msg_id)
     return 0
 

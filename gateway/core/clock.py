@@ -28,6 +28,11 @@ def zone(name: Zone) -> tzinfo:
     return ZoneInfo(name) if isinstance(name, str) else name
 
 
+def utcnow() -> datetime:
+    """Naive UTC: what every timestamp column holds (portable across SQLite and PostgreSQL)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def naive_utc(moment: datetime) -> datetime:
     """As the database stores it. An aware time is converted; a naive one is taken to be
     UTC already and returned as it is."""

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +21,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+from gateway.core import sqlite
+from gateway.core.clock import utcnow as utcnow  # where most callers import it from
 
-
-def utcnow() -> datetime:
-    """Naive UTC: what every timestamp column holds (portable across SQLite and PostgreSQL)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+SQLITE_BUSY_TIMEOUT_MS = sqlite.BUSY_TIMEOUT_MS
 
 
 def temporary_ref() -> str:
@@ -46,19 +42,12 @@ def make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", partial(_sqlite_pragmas, synchronous))
+
+    def configure(dbapi_conn: Any, _record: Any) -> None:
+        sqlite.configure(dbapi_conn, synchronous)
+
+    event.listen(engine, "connect", configure)
     return engine
-
-
-def _sqlite_pragmas(synchronous: str, dbapi_conn: Any, _record: Any) -> None:
-    if synchronous not in ("FULL", "NORMAL", "EXTRA"):
-        raise ValueError(f"synchronous must be FULL, NORMAL or EXTRA, not {synchronous!r}")
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute(f"PRAGMA synchronous={synchronous}")
-    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -12,13 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DBAPIError
-
-from gateway.core.db import sqlite_path
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # SQLAlchemy too is imported when used: `smsgw send` reads HEAD only
     from alembic.config import Config as AlembicConfig
+    from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
@@ -54,6 +50,8 @@ def _one_at_a_time(engine: Engine) -> Iterator[None]:
     """Two commands started together on a new SQLite database (the daemon and the console,
     say) must not both create the tables: SQLite commits DDL table by table, so the second
     would fail on a table the first made. A lock file beside the database serialises them."""
+    from gateway.core.db import sqlite_path
+
     path = sqlite_path(engine.url.render_as_string())
     if path is None:
         yield
@@ -66,6 +64,8 @@ def _one_at_a_time(engine: Engine) -> Iterator[None]:
 def _wait_for_other_upgrades(conn: Connection) -> None:
     """On PostgreSQL, several gateways restarting after an update upgrade one at a time;
     the lock is the transaction's, so it is released with the upgrade's commit."""
+    from sqlalchemy import text
+
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_LOCK})
 
@@ -73,6 +73,9 @@ def _wait_for_other_upgrades(conn: Connection) -> None:
 def ensure_current(engine: Engine) -> str:
     """The schema at the newest revision: upgraded only when the one query on
     `alembic_version` says it is not (a new database has no such table)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
     try:
         with engine.connect() as conn:
             found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()

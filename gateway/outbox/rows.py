@@ -6,33 +6,12 @@ not needed, it is one COPY stream instead (about ten times as fast).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Connection, insert
 
 from gateway.core.models import Message
+from gateway.outbox.lite import Item, queued_row
 
-# (number, text) or, for a broadcast, (number, text, list id): the list whose opt-outs
-# are checked again just before the message goes.
-Item = tuple[str, str] | tuple[str, str, int | None]
-
-
-def queued_row(
-    item: Item, level: int, kind: str, alert_id: int | None, now: datetime
-) -> dict[str, object]:
-    return {
-        "to": item[0],
-        "text": item[1],
-        "list_id": item[2] if len(item) > 2 else None,
-        "kind": kind,
-        "alert_id": alert_id,
-        "priority": level,
-        "status": "queued",
-        "attempts": 0,
-        "parts": 1,
-        "created_at": now,
-        "next_attempt_at": now,
-    }
+__all__ = ["Item", "insert_in", "queued_row"]
 
 
 def insert_in(

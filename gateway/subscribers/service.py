@@ -149,8 +149,12 @@ class Subscribers:
             Consent.method: method,
             Consent.by: by,
         }
-        if method == "sms" and by and conn.scalar(  # by: the text that asked, routed again
-            select(Consent.id).where(*(column == value for column, value in row.items()))
+        if (
+            method == "sms"
+            and by
+            and conn.scalar(  # by: the text that asked, routed again
+                select(Consent.id).where(*(column == value for column, value in row.items()))
+            )
         ):
             return
         conn.execute(
