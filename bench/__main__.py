@@ -30,6 +30,7 @@ BENCHMARKS = {
     "pool": "bench.pool",
     "subscriber_import": "bench.subscriber_import",
     "fanout": "bench.fanout",
+    "overflow": "bench.overflow",
     "idle": "bench.idle",
     "scale_out": "bench.scale_out",
     "console": "bench.console",

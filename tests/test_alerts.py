@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 from procs import wait_for
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from gateway.alerts.service import AlertError, Alerts
 from gateway.core import audit
 from gateway.core.config import OutboxConfig
 from gateway.core.db import utcnow
-from gateway.core.models import Message
+from gateway.core.models import Alert, Message
 from gateway.jobs.scheduler import Scheduler
 from gateway.outbox.queue import Outbox
 from gateway.subscribers.service import Subscribers
@@ -108,12 +108,13 @@ def test_a_scheduled_alert_waits_and_fires_once(alerts: Alerts, engine: Engine) 
 
 def test_a_cut_short_fan_out_is_finished_without_repeats(alerts: Alerts, engine: Engine) -> None:
     made = alerts.create(TEXT, ["DOCKING"], by="op1")
-    with engine.begin() as conn:  # as if the gateway died after the first chunk
-        conn.execute(
+    with engine.begin() as conn:  # as if the gateway died after the first chunk:
+        conn.execute(  # some queued, and the fan-out never marked finished
             Message.__table__.delete().where(
                 Message.alert_id == made.id, Message.to != "+447700900104"
             )
         )
+        conn.execute(update(Alert).where(Alert.id == made.id).values(started_at=None))
     alerts.resume()
     assert sorted(to for to, _, _ in queued(engine, made.id)) == [
         "+447700900101",
@@ -121,6 +122,18 @@ def test_a_cut_short_fan_out_is_finished_without_repeats(alerts: Alerts, engine:
         "+447700900103",
         "+447700900104",
     ]
+
+
+def test_a_finished_alert_is_not_sent_again_to_someone_who_joined_since(
+    alerts: Alerts, engine: Engine
+) -> None:
+    """Review of issue 16: a restart's resume() must not send old alerts to new members
+    (nor, now, by email to someone who chose it since)."""
+    made = alerts.create(TEXT, ["DOCKING"], by="op1")
+    before = sorted(to for to, _, _ in queued(engine, made.id))
+    alerts.subscribers.join("+447700900199", "DOCKING", method="officer", by="pc")
+    alerts.resume()
+    assert sorted(to for to, _, _ in queued(engine, made.id)) == before
 
 
 def test_a_scheduled_alert_survives_a_restart_of_the_scheduler(

@@ -231,3 +231,31 @@ def test_a_reply_to_an_alert_is_linked_to_it(
     wait_for(lambda: len(daemon.alerts.replies(made.ref)) == 1, 10, "the reply linked")
     [(sender, text, _)] = daemon.alerts.replies(made.ref)
     assert (sender, text) == (FARMER, "Saw it 5 minutes ago by the church")
+
+
+def test_stop_email_by_text_stops_the_emails_only_and_stop_says_emails_go_on(
+    gateway: tuple[Daemon, Emulator], tmp_path: Path, engine: Engine
+) -> None:
+    """Each channel its own STOP (issue 16): STOP EMAIL leaves texts on; a texted STOP
+    leaves emails on and says so, with the words to end them too."""
+    daemon, emulator = gateway
+    subs = daemon.subscribers
+    subs.join(FARMER, "DOCKING", method="officer", by="pc.smith")
+    subs.set_email(FARMER, "tom@example.org", channel="both")
+    docking = [subs.require_list("DOCKING").id]
+    assert [r.email for r in subs.email_recipients(docking)] == ["tom@example.org"]
+    answer = text(emulator, tmp_path, "STOP", 1)
+    assert "no more alerts" in answer and "STOP EMAIL" in answer
+    assert subs.recipients(docking) == []
+    assert [r.email for r in subs.email_recipients(docking)] == ["tom@example.org"]
+    assert text(emulator, tmp_path, "stop emails please", 2) == (
+        "You will get no more alert emails. Texts are unchanged."
+    )
+    assert subs.email_recipients(docking) == []
+    assert "again" in text(emulator, tmp_path, "START EMAIL", 3)
+    assert [r.email for r in subs.email_recipients(docking)] == ["tom@example.org"]
+    with engine.connect() as conn:
+        actions = conn.execute(
+            select(Consent.action, Consent.method).where(Consent.method == "sms")
+        ).all()
+    assert actions == [("stop", "sms"), ("stop-email", "sms"), ("start-email", "sms")]

@@ -35,6 +35,12 @@ def quiet(start: int, end: int) -> Command:
 
 
 TABLE: list[tuple[str, Command | None]] = [
+    # The email channel's own STOP and START (issue 16): texts go on
+    ("STOP EMAIL", Command("stop-email")),
+    ("stop emails please", Command("stop-email")),
+    ("Stop e-mail", Command("stop-email")),
+    ("START EMAIL", Command("start-email")),
+    ("start emails", Command("start-email")),
     # STOP and its UK habits, alone or with a list keyword
     ("STOP", STOP),
     ("stop", STOP),

@@ -39,9 +39,9 @@ def engines(pg_url: str) -> Iterator[list[Engine]]:
 
 
 def test_the_claim_skips_rows_another_gateway_has_locked() -> None:
-    claim = str(STATEMENTS[(False, False, True)].compile(dialect=postgresql.dialect()))
+    claim = str(STATEMENTS[(False, False, True, False)].compile(dialect=postgresql.dialect()))
     assert "FOR UPDATE SKIP LOCKED" in claim
-    plain = STATEMENTS[(False, False, False)].compile(dialect=postgresql.dialect())
+    plain = STATEMENTS[(False, False, False, False)].compile(dialect=postgresql.dialect())
     assert "FOR UPDATE" not in str(plain)
 
 

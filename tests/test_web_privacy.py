@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from drama import mobile
 from sighting_filing import DESK, KEEPER, OFFICER, STRANGER, file, make_desk, on_shift
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from test_web_api import call
 from web_client import signed_in
 
@@ -20,6 +20,7 @@ from gateway.alerts.service import Alerts
 from gateway.core import config, users
 from gateway.core.config import InboundConfig, OutboxConfig
 from gateway.core.db import utcnow
+from gateway.core.models import Subscriber
 from gateway.core.privacy import mask, mask_in_text
 from gateway.inbox.store import Inbox, IncomingPart
 from gateway.outbox.queue import Outbox
@@ -76,6 +77,9 @@ def seeded(engine: Engine, db_url: str) -> Iterator[Seeded]:
         outbox.mark_sent(sent.id, [sent.id])
     [reply] = Inbox(engine, InboundConfig()).store("m1", IncomingPart(TOM, utcnow(), "seen it"))
     assert alerts.link_reply(TOM, reply.id) == alert.ref
+    subs.set_email(TOM, "tom@example.org", channel="both")  # for the leave page
+    with engine.connect() as conn:
+        leave = conn.scalar(select(Subscriber.email_token).where(Subscriber.phone == TOM))
     server = ConsoleServer(create_app(cfg, engine=engine), "127.0.0.1", 0)
     server.start()
     tom = subscriber_search.search(engine, TOM).people[0].id
@@ -111,6 +115,7 @@ def seeded(engine: Engine, db_url: str) -> Iterator[Seeded]:
         "api.sightings": "/api/v1/sightings",
         "api.alert": f"/api/v1/alerts/{alert.ref}",
         "api.status": "/api/v1/status",
+        "leave.ask": f"/leave/{leave}",
     }
     yield Seeded(server.url, paths, users.new_api_token(engine, viewer.id))
     server.stop()

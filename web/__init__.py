@@ -47,6 +47,8 @@ def create_app(
         auth,
         context,
         dashboard,
+        hooks,
+        leave,
         people,
         people_lists,
         reports,
@@ -69,6 +71,8 @@ def create_app(
         reports.bp,
         accounts.bp,
         api.bp,
+        hooks.bp,  # Twilio's callbacks: signed, so no login and no CSRF token
+        leave.bp,  # the leave link in alert emails: no login; RFC 8058's POST, no token
     ):
         app.register_blueprint(blueprint)
 

@@ -20,6 +20,7 @@ from gateway.alerts.preview import AlertPreview
 from gateway.alerts.service import AlertError
 from gateway.alerts.templates import Template, Templates
 from gateway.core import clock
+from web.channel_view import beyond_sims, share_rows
 
 FIELD = "field_"  # form inputs for a template's fields are named field_<name>
 ENCODINGS = {"gsm7": "GSM-7", "ucs2": "UCS-2"}
@@ -91,9 +92,12 @@ def finish(shown: AlertPreview, zone: clock.Zone, now: datetime | None = None) -
 
 
 def preview_data(shown: AlertPreview, zone: clock.Zone) -> dict[str, Any]:
-    """The preview as the page shows it, and as /alerts/preview answers compose.js."""
+    """The preview as the page shows it, and as /alerts/preview answers compose.js; with
+    `channels`, each channel's share, and `split` when more than the SIMs take a share."""
     p, e = shown.preview, shown.estimate
     return {
+        "channels": share_rows(shown.channels, zone),
+        "split": beyond_sims([c.channel for c in shown.channels if c.recipients]),
         "text": p.text,
         "encoding": ENCODINGS.get(p.encoding, p.encoding),
         "characters": p.characters,

@@ -22,6 +22,7 @@ from gateway.core import clock
 from gateway.core.errors import GatewayError
 from web.alert_draft import Draft, preview_data
 from web.auth import role_required
+from web.channel_view import beyond_sims, progress_rows
 from web.context import config, engine, services, shown_number
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -70,6 +71,7 @@ def _preview(draft: Draft, composed: Composed | None = None) -> AlertPreview:
         footer=composed.footer,
         smart=draft.smart,
         settings=cfg.modems,
+        reach=services().alerts.reach,
     )
 
 
@@ -101,6 +103,8 @@ def _compose(draft: Draft, *, show_preview: bool = False, error: str = "") -> An
 @login_required
 def index() -> Any:
     names = _list_names()
+    recent = _alerts().recent_with_progress(SHOWN)
+    by_channel = _alerts().by_channel([a.id for a, _ in recent])
     rows = [
         {
             "info": a,
@@ -108,10 +112,13 @@ def index() -> Any:
             "progress": p,
             "lists": [names.get(i, f"list {i}") for i in a.list_ids],
             "when": _when(a.send_at or a.created_at),
+            "channels": progress_rows(by_channel[a.id]) if beyond_sims(by_channel[a.id]) else [],
         }
-        for a, p in _alerts().recent_with_progress(SHOWN)
+        for a, p in recent
     ]
-    return render_template("alerts.html", rows=rows)
+    return render_template(
+        "alerts.html", rows=rows, channels_shown=any(r["channels"] for r in rows)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -183,14 +190,19 @@ def send() -> Any:
 
 
 def _progress(info: AlertInfo) -> dict[str, Any]:
+    """The alert's progress for its page and /progress: the counts by state, and by
+    channel when it used more than the SIMs (`channels`: the rows as the page words them)."""
     counts = _alerts().progress(info.ref)
     done = sum(counts[s] for s in ("sent", "delivered", "failed", "cancelled", "opted_out"))
+    by_channel = _alerts().by_channel([info.id])[info.id]
     return {
         "ref": info.ref,
         "status": phase(info, counts),
         "recipients": info.recipients,
         "done": done,
         **counts,
+        "by_channel": by_channel,
+        "channels": progress_rows(by_channel) if beyond_sims(by_channel) else [],
     }
 
 

@@ -197,6 +197,7 @@ def _alert_json(info: AlertInfo, alerts: Alerts) -> dict[str, Any]:
         "created_at": _iso(info.created_at),
         "send_at": _iso(info.send_at),
         "progress": progress,
+        "by_channel": alerts.by_channel([info.id])[info.id],  # "sim", a service, "email"
     }
 
 

@@ -14,6 +14,7 @@ from gateway.inbox import troubles
 from gateway.modems import status as modem_status
 from gateway.sightings import queries as sighting_queries
 from web.auth import role_required
+from web.channel_view import sender_counts, senders
 from web.context import config, engine, services
 from web.sighting_view import desk, number, when
 from web.sightings import view_rows
@@ -32,11 +33,14 @@ def index() -> Any:
     sightings = desk()
     primary, backup = sightings.rota.on_duty()
     sent, received = reports.messages_last_hour(eng)
+    sims, others = senders(modem_status.all_modems(eng))
     return render_template(
         "dashboard.html",
         counts=services().outbox.counts(),
         troubles=troubles.count(eng),
-        modems=modem_status.all_modems(eng),
+        modems=sims,
+        senders=others,  # hosted SMS services and email: no signal or SIM to show
+        sender_counts=sender_counts,
         last_hour=sent,
         received_last_hour=received,
         inbound=services().inbox.recent(10),

@@ -1,9 +1,11 @@
 """Subscribers: search, add, edit, erase. CSV import and export are the nested blueprint
 in people_csv (same /subscribers prefix); lists are web/people_lists.py, at /lists.
 
-Viewers read with numbers masked; only operators and admins see whole numbers (to ring
-someone back) and change anything. Audit details name the subscriber by id, never by
-number or name: the audit log is append-only, so it must hold nothing an erase removes.
+Viewers read with numbers and email addresses masked; only operators and admins see them
+whole (to ring or write back) and change anything. A person gets alerts by text, email or
+both (their channel); an address is checked by gateway/subscribers/emails.py. Audit
+details name the subscriber by id, never by number, name or address: the audit log is
+append-only, so it must hold nothing an erase removes.
 """
 
 from __future__ import annotations
@@ -19,21 +21,44 @@ from gateway.core import audit, clock
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.subscribers import search as subscriber_search
 from gateway.subscribers.csv_rows import clean_name
+from gateway.subscribers.emails import (
+    CHANNELS,
+    InvalidChannel,
+    InvalidEmail,
+    clean_channel,
+    clean_email,
+    mask_email,
+)
 from gateway.subscribers.search import PAGE, Person
 from gateway.subscribers.service import ListInfo, SubscriberError, Subscribers
 from web import people_csv
 from web.auth import role_required
-from web.context import config, engine, services, shown_number
+from web.context import config, engine, services, shown_number, whole_numbers
 
 bp = Blueprint("people", __name__, url_prefix="/subscribers")
 bp.register_blueprint(people_csv.bp)
 
 MAX_PAGE = 100_000  # far past the last page of any force; keeps OFFSET a small integer
+CHANNEL_NAMES = {"sms": "text", "email": "email", "both": "text and email"}
+EMAIL_ERRORS = (InvalidEmail, InvalidChannel)
 
 
 @bp.context_processor
 def helpers() -> dict[str, Any]:
-    return {"shown_number": shown_number, "local_time": local_time}
+    return {
+        "shown_number": shown_number,
+        "shown_email": shown_email,
+        "local_time": local_time,
+        "channels": CHANNELS,
+        "channel_names": CHANNEL_NAMES,
+    }
+
+
+def shown_email(address: str | None) -> str:
+    """An address as the signed-in user may see it: whole for operators, masked else."""
+    if not address:
+        return ""
+    return address if whole_numbers() else mask_email(address)
 
 
 def local_time(moment: datetime) -> str:
@@ -70,7 +95,7 @@ def add() -> Any:
     chosen = set(request.form.getlist("list", type=int))
     try:
         person = _add(lists, chosen)
-    except (InvalidNumber, SubscriberError) as exc:
+    except (InvalidNumber, SubscriberError, *EMAIL_ERRORS) as exc:
         page = render_template(
             "subscriber_new.html", lists=lists, form=request.form, chosen=chosen, error=str(exc)
         )
@@ -84,15 +109,21 @@ def _add(lists: list[ListInfo], chosen: set[int]) -> Person:
         raise SubscriberError("choose at least one list: a subscriber on no list gets nothing")
     number = normalise(request.form.get("phone", ""), config().gateway.country)
     name = clean_name(request.form.get("name", ""))
+    typed = request.form.get("email", "").strip()
+    email = clean_email(typed) if typed else ""  # checked before anything is written
+    channel = clean_channel(request.form.get("channel") or "sms", email)
     known = subscriber_search.search(engine(), number).people
     for info in targets:
         subscribers().join(
             number, info.keyword, name=name, method="console", by=current_user.username
         )
+    changed = []
+    if email or channel != "sms":  # an existing person's choice stays unless one is given
+        changed = subscribers().set_email(number, email or None, channel=channel)
     person = subscriber_search.search(engine(), number).people[0]
     joined = ", ".join(info.keyword for info in targets)
     action = "subscriber-changed" if known else "subscriber-added"
-    detail = f"subscriber {person.id}: joined {joined}"
+    detail = f"subscriber {person.id}: joined {joined}" + "".join(f"; {c}" for c in changed)
     audit.record(engine(), current_user.username, action, detail)
     if known and name and person.name != name:
         flash(f"Already a subscriber: added to {joined}. The name on file was kept.")
@@ -104,13 +135,18 @@ def _add(lists: list[ListInfo], chosen: set[int]) -> Person:
 @bp.route("/<int:subscriber_id>")
 @login_required
 def detail(subscriber_id: int) -> Any:
-    person = _person(subscriber_id)
+    return _detail(_person(subscriber_id))
+
+
+def _detail(person: Person, error: str = "", form: Any = None) -> str:
     return render_template(
         "subscriber.html",
         person=person,
         lists=subscribers().lists(),
         member={m.list_id: m for m in person.joined},
         history=subscriber_search.consents(engine(), person.id),
+        error=error,
+        form=form or {},
     )
 
 
@@ -119,6 +155,12 @@ def detail(subscriber_id: int) -> Any:
 def edit(subscriber_id: int) -> Any:
     person = _person(subscriber_id)
     subs = subscribers()
+    try:  # first: a bad address changes nothing else
+        by_email = subs.set_email(
+            person.phone, request.form.get("email"), channel=request.form.get("channel")
+        )
+    except EMAIL_ERRORS as exc:
+        return _detail(person, str(exc), request.form), 400
     changes = _apply_lists(
         subs,
         person,
@@ -129,6 +171,7 @@ def edit(subscriber_id: int) -> Any:
     if name != person.name:
         subs.rename(person.phone, name)
         changes.append("name changed")
+    changes += by_email
     if changes:
         detail = f"subscriber {person.id}: " + "; ".join(changes)
         audit.record(engine(), current_user.username, "subscriber-changed", detail)

@@ -1,5 +1,6 @@
 """Subscriber CSV files in the console: the same format and code as `smsgw subscribers
-import` and `export` (header `phone,name,lists`, formula cells escaped by csv_io)."""
+import` and `export` (header `phone,name,lists,email,channel`, the last two optional on
+import; formula cells escaped by csv_io)."""
 
 from __future__ import annotations
 

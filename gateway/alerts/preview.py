@@ -1,7 +1,8 @@
 """What the control room sees before it sends: cost, reach and how long it will take.
 
 The same `preview` the daemon's text goes through, the recipients the alert would reach,
-and a finish time from each modem's measured rate and what is left of its daily budget.
+and a finish time from each modem's measured rate and what is left of its daily budget;
+beyond the SIMs, each channel's share, cost and time.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, func, select
 
 from gateway.alerts.cost import Estimate, ModemRate, Preview, estimate_finish, preview
+from gateway.alerts.reach import EMAIL, SIM, Reach, Share
 from gateway.core.config import ModemConfig
 from gateway.core.db import utcnow
 from gateway.core.models import Message
@@ -27,10 +29,29 @@ MIN_SAMPLE = 10  # sends in the hour before a measured rate is trusted
 
 
 @dataclass(frozen=True)
+class ChannelShare:
+    """The part of an alert one channel takes: "sim", a hosted service, or "email"."""
+
+    channel: str
+    recipients: int
+    credits: float | None  # a hosted service's credits for it; None: nothing to pay
+    seconds: float | None  # until the channel has handed over the last; None: not today
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "channel": self.channel,
+            "recipients": self.recipients,
+            "credits": self.credits,
+            "seconds": self.seconds,
+        }
+
+
+@dataclass(frozen=True)
 class AlertPreview:
     preview: Preview
-    estimate: Estimate
+    estimate: Estimate  # the SIMs' share
     modems: tuple[ModemRate, ...]
+    channels: tuple[ChannelShare, ...] = ()
 
 
 def measured_rates(engine: Engine, settings: Sequence[ModemConfig] = ()) -> list[ModemRate]:
@@ -48,7 +69,7 @@ def measured_rates(engine: Engine, settings: Sequence[ModemConfig] = ()) -> list
     limits = {m.name: m.max_per_minute for m in settings}
     rates = []
     for m in modem_status.all_modems(engine):
-        if m.state not in ("ready", "resting"):
+        if m.channel != "sim" or m.state not in ("ready", "resting"):
             continue
         count, first, last = history.get(m.name, (0, None, None))
         span = (last - first).total_seconds() if first and last else 0.0
@@ -70,9 +91,38 @@ def preview_alert(
     footer: str = "",
     smart: bool = True,
     settings: Sequence[ModemConfig] = (),
+    reach: Reach | None = None,
 ) -> AlertPreview:
+    """With `reach`, the recipients split as the fan-out would split them (gateway/alerts/
+    reach.py): the SIMs' share timed at their rates, each hosted service's share costed in
+    its credits and timed at its `max_per_second`, and the emails."""
     ids = list(dict.fromkeys(subscribers.require_list(name).id for name in lists))
-    reach = len(subscribers.recipients(ids)) if ids else 0
-    shown = preview(text, footer=footer, recipients=reach, smart=smart)
+    count = len(subscribers.recipients(ids)) if ids else 0
+    shown = preview(text, footer=footer, recipients=count, smart=smart)
     rates = measured_rates(engine, settings)
-    return AlertPreview(shown, estimate_finish(reach, rates), tuple(rates))
+    shares = reach.split(count) if reach is not None else [Share(SIM, count)]
+    by_sim = sum(s.count for s in shares if s.channel == SIM)
+    estimate = estimate_finish(by_sim, rates)
+    channels = [ChannelShare(SIM, by_sim, None, estimate.seconds)] if by_sim else []
+    if reach is not None:
+        hosted = {p.name: p for p in reach.config.providers}
+        for share in shares:
+            if share.channel in hosted:
+                p = hosted[share.channel]
+                channels.append(
+                    ChannelShare(
+                        p.name,
+                        share.count,
+                        share.count * shown.parts * p.credits_per_part,
+                        _at(share.count, p.max_per_second),
+                    )
+                )
+        if reach.email_on and ids:
+            emails = len(subscribers.email_recipients(ids))
+            rate = reach.config.email.max_per_second
+            channels.append(ChannelShare(EMAIL, emails, None, _at(emails, rate)))
+    return AlertPreview(shown, estimate, tuple(rates), tuple(channels))
+
+
+def _at(count: int, per_second: float) -> float:
+    return count / per_second if per_second > 0 else 0.0

@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from gateway.alerts.cost import preview
+from gateway.alerts.reach import EMAIL, SIM, Reach, Share
 from gateway.core import audit
 from gateway.core.db import temporary_ref, utcnow
 from gateway.core.errors import GatewayError
 from gateway.core.models import Alert, InboundMessage, Message
 from gateway.outbox.queue import PRIORITIES, STATES, Outbox
+from gateway.outbox.rows import Item
 from gateway.subscribers.service import Subscribers
 
 log = logging.getLogger(__name__)
@@ -78,10 +80,17 @@ def phase(info: AlertInfo, progress: Mapping[str, int]) -> str:
 
 
 class Alerts:
-    def __init__(self, engine: Engine, outbox: Outbox, subscribers: Subscribers) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        outbox: Outbox,
+        subscribers: Subscribers,
+        reach: Reach | None = None,
+    ) -> None:
         self.engine = engine
         self.outbox = outbox
         self.subscribers = subscribers
+        self.reach = reach  # which channel each recipient goes by; None: SIMs only
 
     def create(
         self,
@@ -190,16 +199,24 @@ class Alerts:
         info = info_of(row)
         if info.status not in ("sending", "scheduled"):
             return 0
-        chosen = [r for r in self.subscribers.recipients(info.list_ids) if r.phone not in done]
-        for start in range(0, len(chosen), CHUNK):
-            chunk = chosen[start : start + CHUNK]
-            self.outbox.enqueue_many(
-                [(r.phone, info.text, r.list_id) for r in chunk],
-                "urgent",
-                kind="broadcast",
-                alert_id=alert_id,
-                ids=False,
-            )
+        chosen: list[Item] = [
+            (r.phone, info.text, r.list_id)
+            for r in self.subscribers.recipients(info.list_ids)
+            if r.phone not in done
+        ]
+        shares = self.reach.split(len(chosen)) if self.reach else [Share(SIM, len(chosen))]
+        start = 0
+        for share in shares:
+            self._queue(chosen[start : start + share.count], alert_id, share.channel)
+            start += share.count
+        if self.reach is not None and self.reach.email_on:
+            emails: list[Item] = [
+                (r.email, info.text, r.list_id)
+                for r in self.subscribers.email_recipients(info.list_ids)
+                if r.email not in done
+            ]
+            self._queue(emails, alert_id, EMAIL)
+            chosen += emails
         with self.engine.begin() as conn:
             conn.execute(
                 update(Alert)
@@ -208,6 +225,18 @@ class Alerts:
             )
         log.info("alert %s queued to %d recipient(s)", info.ref, len(chosen))
         return len(chosen)
+
+    def _queue(self, items: Sequence[Item], alert_id: int, channel: str) -> None:
+        """In chunks, so the first recipients are on their way while the rest are queued."""
+        for start in range(0, len(items), CHUNK):
+            self.outbox.enqueue_many(
+                items[start : start + CHUNK],
+                "urgent",
+                kind="broadcast",
+                alert_id=alert_id,
+                ids=False,
+                channel=channel,
+            )
 
     def fire_due(self, now: datetime | None = None) -> list[str]:
         """Start every scheduled alert whose time has come. Claimed with one conditional
@@ -231,9 +260,15 @@ class Alerts:
         return fired
 
     def resume(self) -> None:
-        """After a restart: finish any fan-out a crash cut short."""
+        """After a restart: finish any fan-out a crash cut short. An alert whose fan-out
+        finished (`started_at` set) is left alone: someone who joined since, or chose
+        email since, must not get an old alert now."""
         with self.engine.connect() as conn:
-            ids = list(conn.scalars(select(Alert.id).where(Alert.status == "sending")))
+            ids = list(
+                conn.scalars(
+                    select(Alert.id).where(Alert.status == "sending", Alert.started_at.is_(None))
+                )
+            )
         for alert_id in ids:
             if self.fan_out(alert_id):
                 log.warning("alert %d: fan-out finished after a restart", alert_id)
@@ -269,6 +304,21 @@ class Alerts:
             ).all()
         found = dict(rows)
         return {state: int(found.get(state, 0)) for state in STATES}
+
+    def by_channel(self, alert_ids: Sequence[int]) -> dict[int, dict[str, dict[str, int]]]:
+        """Each alert's messages by channel ("sim", a hosted service, "email") and state,
+        only the states that have any: one query for all of them."""
+        found: dict[int, dict[str, dict[str, int]]] = {i: {} for i in alert_ids}
+        if alert_ids:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(Message.alert_id, Message.channel, Message.status, func.count())
+                    .where(Message.alert_id.in_(list(alert_ids)))
+                    .group_by(Message.alert_id, Message.channel, Message.status)
+                ).all()
+            for alert_id, channel, status, n in rows:
+                found[alert_id or 0].setdefault(channel, {})[status] = int(n)
+        return found
 
     def link_reply(self, sender: str, inbound_id: int) -> str | None:
         """A text from someone an alert reached lately is taken as a reply to it."""

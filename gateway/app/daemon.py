@@ -18,6 +18,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.app.services import Services
+from gateway.channels.build import workers as channel_workers
+from gateway.channels.worker import ChannelWorker
 from gateway.core import migrate, systemd
 from gateway.core.config import Config
 from gateway.core.db import make_engine
@@ -66,6 +68,7 @@ class Daemon:
 
             self.listener = OutboxListener(config.database.url, self.outbox.wake)
         self.workers: list[ModemWorker] = []
+        self.channels: list[ChannelWorker] = []  # hosted SMS services and email
         self.built: list[BuiltModem] = []
         self.stopping = threading.Event()
 
@@ -89,17 +92,30 @@ class Daemon:
             )
             self.outbox.add_listener(worker.wake.set)
             self.workers.append(worker)
+        self.channels = channel_workers(
+            self.config, self.engine, self.outbox, self.gate, self.inbox, self.handlers
+        )
+        # What a hosted service or email holds `sending` is asked about, never requeued
+        # blind; what was queued for a service no longer configured goes by the SIMs.
+        self.outbox.keep_on_lease = tuple(c.name for c in self.channels)
+        sending = {c.name for c in self.channels if c.use != "never"} | {"sim", "email"}
+        self.outbox.rechannel(self.outbox.queued_channels() - sending)
+        for channel in self.channels:
+            self.outbox.add_listener(channel.wake.set)
         for worker in self.workers:
             worker.start()
+        for channel in self.channels:
+            channel.start()
         self.alerts.resume()
         self.scheduler.start()
         if self.listener is not None:
             self.listener.start()
         log.info(
-            "gateway %s started with %d modem(s): %s",
+            "gateway %s started with %d modem(s): %s%s",
             self.config.node,
             len(names),
             ", ".join(names) or "none",
+            "".join(f"; {c.kind} {c.name} ({c.use})" for c in self.channels),
         )
 
     def stop(self) -> None:
@@ -108,8 +124,12 @@ class Daemon:
             self.listener.stop()
         for worker in self.workers:
             worker.stop()
+        for channel in self.channels:
+            channel.stop()
         for worker in self.workers:
             worker.join(timeout=30)
+        for channel in self.channels:
+            channel.join(timeout=30)
         for built in self.built:
             built.cleanup()
         log.info("gateway %s stopped", self.config.node)
@@ -141,6 +161,11 @@ class Daemon:
         for worker in self.workers:
             if worker.stalled(STALL_LIMIT):
                 return f"modem {worker.name}'s worker has not turned in {STALL_LIMIT:.0f} s"
+        for channel in self.channels:
+            if channel.stalled(STALL_LIMIT):
+                return (
+                    f"{channel.kind} {channel.name}'s worker has not turned in {STALL_LIMIT:.0f} s"
+                )
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))

@@ -93,9 +93,10 @@ class Services:
 
     @built_once
     def alerts(self) -> Alerts:
+        from gateway.alerts.reach import Reach
         from gateway.alerts.service import Alerts
 
-        return Alerts(self.engine, self.outbox, self.subscribers)
+        return Alerts(self.engine, self.outbox, self.subscribers, Reach(self.engine, self.config))
 
     @built_once
     def rota(self) -> Rota:

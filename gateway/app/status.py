@@ -19,6 +19,7 @@ def status_report(services: Services, *, whole_numbers: bool = True) -> dict[str
     alerts' progress. Numbers are masked unless `whole_numbers` (viewers get a mask)."""
     alerts = services.alerts
     recent = [(a, alerts.progress(a.ref)) for a in alerts.recent(RECENT_ALERTS)]
+    channels = alerts.by_channel([a.id for a, _ in recent])
     return {
         "messages": services.outbox.counts(),
         "modems": [m.as_dict() for m in modem_status.all_modems(services.engine)],
@@ -32,6 +33,7 @@ def status_report(services: Services, *, whole_numbers: bool = True) -> dict[str
                 "created_at": a.created_at.isoformat() + "Z",
                 "send_at": a.send_at.isoformat() + "Z" if a.send_at else None,
                 "progress": progress,
+                "by_channel": channels[a.id],
             }
             for a, progress in recent
         ],

@@ -154,12 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     subscribers = sub.add_parser("subscribers", help="subscriber CSV import and export")
     subscribers_sub = subscribers.add_subparsers(dest="subscribers_cmd", required=True)
-    p = subscribers_sub.add_parser("import", help="CSV with header phone,name,lists")
+    p = subscribers_sub.add_parser(
+        "import", help="CSV with header phone,name,lists[,email,channel]"
+    )
     p.set_defaults(handler="people:subscribers_import")
     _add_config(p)
     p.add_argument("file")
     p.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
-    p = subscribers_sub.add_parser("export", help="CSV with header phone,name,lists")
+    p = subscribers_sub.add_parser("export", help="CSV: phone,name,lists,email,channel")
     p.set_defaults(handler="people:subscribers_export")
     _add_config(p)
     p.add_argument("file")

@@ -51,6 +51,11 @@ def show(p: AlertPreview) -> None:
             f"WARNING: the modems' budgets for today cover {e.sendable_today}; "
             f"{e.shortfall} would wait until tomorrow"
         )
+    if len(p.channels) > 1 or any(c.channel != "sim" for c in p.channels):
+        for c in p.channels:
+            cost = f", {c.credits:g} credit(s)" if c.credits is not None else ""
+            when = "not today" if c.seconds is None else f"about {c.seconds / 60:.0f} min"
+            print(f"by {c.channel}: {c.recipients} recipient(s){cost}, {when}")
 
 
 def alert(args: argparse.Namespace) -> int:
@@ -69,6 +74,7 @@ def alert(args: argparse.Namespace) -> int:
                     footer=draft.footer,
                     smart=not args.no_smart,
                     settings=config.modems,
+                    reach=services.alerts.reach,
                 )
             )
             return 0
@@ -99,6 +105,7 @@ def alerts_cmd(args: argparse.Namespace) -> int:
     except AlertError as exc:
         return fail(str(exc), 2)
     rows = alerts.recent_with_progress(args.limit)
+    channels = alerts.by_channel([a.id for a, _ in rows])
     if args.json:
         print_json(
             [
@@ -111,6 +118,7 @@ def alerts_cmd(args: argparse.Namespace) -> int:
                     "created_at": a.created_at.isoformat() + "Z",
                     "send_at": a.send_at.isoformat() + "Z" if a.send_at else None,
                     "progress": p,
+                    "by_channel": channels[a.id],
                 }
                 for a, p in rows
             ]
@@ -119,6 +127,10 @@ def alerts_cmd(args: argparse.Namespace) -> int:
     for a, p in rows:
         shown = ", ".join(f"{state} {n}" for state, n in p.items() if n)
         print(f"{a.ref}  {a.created_at:%Y-%m-%d %H:%M}  {phase(a, p):<9} {shown}  {a.text[:60]}")
+        if len(channels[a.id]) > 1 or set(channels[a.id]) - {"sim"}:
+            for channel, states in sorted(channels[a.id].items()):
+                each = ", ".join(f"{state} {n}" for state, n in states.items())
+                print(f"        by {channel}: {each}")
     return 0
 
 

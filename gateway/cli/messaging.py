@@ -46,10 +46,24 @@ def status(args: argparse.Namespace) -> int:
     )
     if not modems:
         print("modems: none has reported yet (is the daemon running?)")
+    channels = alerts.by_channel([a.id for a, _ in recent])
     for a, progress in recent:
         shown = ", ".join(f"{state} {n}" for state, n in progress.items() if n)
         print(f"alert {a.ref} ({a.status}, {a.recipients} recipients): {shown or 'nothing queued'}")
+        if set(channels[a.id]) - {"sim"}:
+            for channel, states in sorted(channels[a.id].items()):
+                each = ", ".join(f"{state} {n}" for state, n in states.items())
+                print(f"  by {channel}: {each}")
     for m in modems:
+        if m.channel != "sim":
+            left = f"; {m.day_left} left today" if m.day_left is not None else ""
+            extra = f" ({m.detail})" if m.detail else ""
+            kind = "hosted SMS" if m.channel == "provider" else m.channel
+            print(
+                f"{kind} {m.name}: {m.state}{extra}; sent today {m.sent_today}{left}; "
+                f"as of {m.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+            )
+            continue
         extra = f" ({m.detail})" if m.detail else ""
         signal = f"{m.dbm} dBm, {m.bars}/5 bars" if m.dbm is not None else "signal unknown"
         budget = ", ".join(

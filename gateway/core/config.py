@@ -19,9 +19,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.core.errors import GatewayError
 from gateway.core.phone import InvalidNumber, normalise
+from gateway.core.replies import RepliesConfig
 
 DEFAULT_PATH = "/etc/smsgw/config.toml"
 DRIVERS = ("at", "gammu", "emulator")
+PROVIDER_KINDS = {"fastsms": "https://my.fastsms.co.uk", "twilio": "https://api.twilio.com"}
+PROVIDER_USES = ("overflow", "failover", "always", "never")
+CHANNEL_WORDS = ("sim", "email")  # what messages.channel says besides a provider's name
 
 
 class ConfigError(GatewayError):
@@ -68,6 +72,44 @@ class ModemConfig:
 
 
 @dataclass(frozen=True)
+class ProviderConfig:
+    """A hosted SMS service beside the SIMs (gateway/channels/)."""
+
+    name: str
+    kind: str  # "fastsms" or "twilio"
+    url: str = ""  # "" = the service's own (PROVIDER_KINDS)
+    account: str = ""  # Twilio's Account SID
+    token_file: str = ""  # the API token (FastSMS) or auth token (Twilio), one line
+    sender: str = ""  # a number, or up to 11 letters
+    # "overflow": what the SIMs cannot send today; "failover": only while no modem can send;
+    # "always": beside the modems; "never": not used to send.
+    use: str = "overflow"
+    max_per_second: float = 10.0  # 0 = no limit
+    max_per_day: int = 0  # a cap on cost; 0 = none
+    credits_per_part: float = 1.0  # what one SMS part costs in the service's credits
+    # The console's public address: Twilio's status callbacks and texts come to
+    # {callback_url}/hooks/...; "" = delivery status is polled only.
+    callback_url: str = ""
+    validity: int = 0  # hours a message may wait at the service; 0 = its default
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """Alerts by email for subscribers who chose it; no host, no email channel."""
+
+    host: str = ""
+    port: int = 587
+    sender: str = ""
+    starttls: bool = True
+    username: str = ""
+    password_file: str = ""
+    max_per_second: float = 5.0  # 0 = no limit
+    # The console's public address, for the one-click leave link in each email; "" = the
+    # email says to text STOP EMAIL, and its List-Unsubscribe is a mailto: to `sender`.
+    public_url: str = ""
+
+
+@dataclass(frozen=True)
 class OutboxConfig:
     max_attempts: int = 8  # transient failures before a message is marked failed
     retry_base: float = 2.0  # seconds before the first retry; doubles each time
@@ -103,29 +145,6 @@ class RotaConfig:
 
 
 @dataclass(frozen=True)
-class RepliesConfig:
-    """What the gateway texts back. {list}, {keyword}, {lists}, {start}, {end} are filled in."""
-
-    join: str = (
-        "You have joined {list}. Reply STOP {keyword} to leave that list, STOP to leave all."
-    )
-    stop: str = "You will get no more alerts. Reply START to come back."
-    stop_list: str = "You have left {list}. Reply JOIN {keyword} to rejoin."
-    start: str = "Welcome back: alerts will reach you again."
-    help: str = (
-        "Rural crime alerts. JOIN <list> to join, STOP to leave, LISTS for lists, "
-        "QUIET 22-07 for quiet hours. In an emergency call 999."
-    )
-    lists: str = "Lists you can join: {lists}. Text JOIN and a list's word."
-    no_lists: str = "There are no lists to join yet."
-    unknown_list: str = "There is no list called {keyword}. Text LISTS to see them."
-    quiet: str = "Quiet hours set: {start}:00-{end}:00. Urgent alerts still come through."
-    quiet_off: str = "Quiet hours off."
-    quiet_help: str = "To set quiet hours text QUIET and two hours, for example QUIET 22-07."
-    sighting: str = "Thanks, logged as {ref}. In an emergency call 999."
-
-
-@dataclass(frozen=True)
 class WebConfig:
     listen: str = "127.0.0.1:8080"
     secret_key: str = ""  # signs console sessions; empty: a new one each start
@@ -148,6 +167,8 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     replies: RepliesConfig = field(default_factory=RepliesConfig)
     rota: RotaConfig = field(default_factory=RotaConfig)
+    providers: tuple[ProviderConfig, ...] = ()
+    email: EmailConfig = field(default_factory=EmailConfig)
 
     @property
     def node(self) -> str:
@@ -162,6 +183,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "web": WebConfig,
     "replies": RepliesConfig,
     "rota": RotaConfig,
+    "email": EmailConfig,
 }
 
 
@@ -187,7 +209,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
 def from_dict(raw: dict[str, Any], where: str = "<config>") -> Config:
     sections: dict[str, Any] = {}
     for key, value in raw.items():
-        if key == "modem":
+        if key in ("modem", "provider"):
             continue
         cls = _SECTIONS.get(key)
         if cls is None:
@@ -198,7 +220,19 @@ def from_dict(raw: dict[str, Any], where: str = "<config>") -> Config:
         raise ConfigError(f"{where}: 'modem' must be an array of tables ([[modem]])")
     built = tuple(_build(ModemConfig, m, where, f"modem[{i}]") for i, m in enumerate(modems))
     _check_modems(built, where)
-    config = Config(path=where, modems=built, **sections)
+    providers = raw.get("provider", [])
+    if not isinstance(providers, list):
+        raise ConfigError(f"{where}: 'provider' must be an array of tables ([[provider]])")
+    taken: set[str] = set()
+    hosted = []
+    for i, p in enumerate(providers):
+        checked = _check_provider(
+            _build(ProviderConfig, p, where, f"provider[{i}]"), where, i, built, taken
+        )
+        taken.add(checked.name)
+        hosted.append(checked)
+    config = Config(path=where, modems=built, providers=tuple(hosted), **sections)
+    _check_email(config.email, where)
     _check_web(config.web, where)
     try:
         ZoneInfo(config.gateway.timezone)
@@ -262,9 +296,43 @@ def _check_modems(modems: tuple[ModemConfig, ...], where: str) -> None:
             raise ConfigError(f"{where}: modem[{i}].driver must be one of {', '.join(DRIVERS)}")
         if m.name in names:
             raise ConfigError(f"{where}: modem[{i}].name {m.name!r} is used twice")
+        if m.name in CHANNEL_WORDS:
+            raise ConfigError(f"{where}: modem[{i}].name {m.name!r} names a channel: pick another")
         names.add(m.name)
         if m.driver != "emulator" and not m.port:
             raise ConfigError(f"{where}: modem[{i}].port is required for driver {m.driver!r}")
+
+
+def _check_provider(
+    p: ProviderConfig, where: str, i: int, modems: tuple[ModemConfig, ...], taken: set[str]
+) -> ProviderConfig:
+    key = f"{where}: provider[{i}]"
+    if p.kind not in PROVIDER_KINDS:
+        raise ConfigError(f"{key}.kind must be one of {', '.join(PROVIDER_KINDS)}")
+    if p.use not in PROVIDER_USES:
+        raise ConfigError(f"{key}.use must be one of {', '.join(PROVIDER_USES)}")
+    if p.name in CHANNEL_WORDS or p.name in {m.name for m in modems} or p.name in taken:
+        raise ConfigError(f"{key}.name {p.name!r} is taken (a modem's or provider's, or sim/email)")
+    if not p.name or len(p.name) > 32:
+        raise ConfigError(f"{key}.name must be 1 to 32 characters")
+    if not p.token_file:
+        raise ConfigError(f"{key}.token_file is required")
+    if p.kind == "twilio" and not p.account:
+        raise ConfigError(f"{key}.account (the Account SID) is required for twilio")
+    if not p.sender:
+        raise ConfigError(f"{key}.sender is required (a number, or up to 11 letters)")
+    for url, name in ((p.url, "url"), (p.callback_url, "callback_url")):
+        if url and not url.startswith(("https://", "http://")):
+            raise ConfigError(f"{key}.{name} must start with https:// (or http://)")
+    url = (p.url or PROVIDER_KINDS[p.kind]).rstrip("/")
+    return dataclasses.replace(p, url=url, callback_url=p.callback_url.rstrip("/"))
+
+
+def _check_email(email: EmailConfig, where: str) -> None:
+    if email.host and "@" not in email.sender:
+        raise ConfigError(f"{where}: email.sender must be an address when email.host is set")
+    if email.public_url and not email.public_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{where}: email.public_url must start with https:// (or http://)")
 
 
 def _build(cls: type[Any], value: Any, where: str, section: str) -> Any:

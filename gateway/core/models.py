@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.core.base import Base as Base
@@ -22,8 +22,10 @@ class Message(Base):
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    to: Mapped[str] = mapped_column(String(32))
+    to: Mapped[str] = mapped_column(String(254))  # a number, or an address for "email"
     text: Mapped[str] = mapped_column(Text)
+    # "sim" (a modem), a hosted service's name, or "email": what the message goes by.
+    channel: Mapped[str] = mapped_column(String(32), default="sim", server_default="sim")
     # -1 duty (what officers depend on), 0 urgent (alerts), 1 normal, 2 bulk: outbox.PRIORITIES
     priority: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default="queued")
@@ -32,13 +34,15 @@ class Message(Base):
     modem: Mapped[str | None] = mapped_column(String(64), default=None)
     claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
     parts: Mapped[int] = mapped_column(Integer, default=1)
-    refs: Mapped[str | None] = mapped_column(String(128), default=None)  # TP-MR per part
+    # TP-MR per part; for a hosted service, its own id for the message.
+    refs: Mapped[str | None] = mapped_column(String(128), default=None)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
     failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    checked_at: Mapped[datetime | None] = mapped_column(default=None)  # a service last asked
     # "direct" (send, replies, forwards) or "broadcast" (to a list: opt-outs apply).
     kind: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")
     list_id: Mapped[int | None] = mapped_column(Integer, default=None)  # a broadcast's list
@@ -48,11 +52,12 @@ class Message(Base):
 
     __table_args__ = (
         Index("uq_messages_dedupe_key", "dedupe_key", unique=True),
-        Index("ix_messages_claim", "status", "priority", "id", "next_attempt_at"),
+        Index("ix_messages_claim", "status", "channel", "priority", "id", "next_attempt_at"),
         Index("ix_messages_modem_status", "modem", "status"),
         Index("ix_messages_alert", "alert_id", "status"),
         Index("ix_messages_to", "to", "sent_at"),
         Index("ix_messages_sent", "sent_at", "modem"),  # sent today, in the last hour
+        Index("ix_messages_refs", "refs"),  # a hosted service's status names its own id
     )
 
 
@@ -147,6 +152,8 @@ class ModemStatus(Base):
     resting_until: Mapped[datetime | None] = mapped_column(default=None)
     day_left: Mapped[int | None] = mapped_column(Integer, default=None)  # of max_per_day
     recipients_left: Mapped[int | None] = mapped_column(Integer, default=None)
+    # "sim" for a modem; a hosted service ("provider") and email publish here too.
+    channel: Mapped[str] = mapped_column(String(16), default="sim", server_default="sim")
 
 
 class SentPart(Base):
@@ -250,17 +257,26 @@ class SubscriberList(Base):
 
 
 class Subscriber(Base):
-    """A person who gets alerts. After an erase only the id and the dates remain."""
+    """A person who gets alerts, by SMS, email or both (`channel`): `stopped` is the SMS
+    STOP, `email_stopped` the email one. After an erase only the id and the dates remain."""
 
     __tablename__ = "subscribers"
+    __table_args__ = (
+        Index("uq_subscribers_email_token", "email_token", unique=True),
+        Index("ix_subscribers_email", "email"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str | None] = mapped_column(String(32), unique=True)  # E.164; None once erased
     name: Mapped[str] = mapped_column(String(100), default="")
-    stopped: Mapped[bool] = mapped_column(default=False)  # a global STOP: no broadcast at all
+    stopped: Mapped[bool] = mapped_column(default=False)  # STOP by SMS: no broadcast text
     quiet_from: Mapped[int | None] = mapped_column(Integer, default=None)  # hour, local time
     quiet_to: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime]
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
+    email_stopped: Mapped[bool] = mapped_column(default=False, server_default=false())
+    email_token: Mapped[str | None] = mapped_column(String(32), default=None)  # the leave link's
     erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
@@ -288,7 +304,9 @@ class Consent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     list_id: Mapped[int | None] = mapped_column(ForeignKey("lists.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(16))  # join, leave, stop, start, erase
+    action: Mapped[str] = mapped_column(
+        String(16)
+    )  # join, leave, stop, start, erase; stop-email, start-email
     method: Mapped[str] = mapped_column(String(16))  # sms, qr, officer, import
     by: Mapped[str] = mapped_column(String(64), default="")  # the officer's user name
     at: Mapped[datetime]

@@ -26,6 +26,7 @@ from gateway.core import migrate
 from gateway.core.config import Config
 from gateway.core.db import make_engine, sqlite_path
 from gateway.doctor import modem as doctor_modem
+from gateway.doctor.channels import channel_checks
 from gateway.doctor.check import Check, command, fail, ok, warn
 from gateway.doctor.numbers import number_checks
 from gateway.inbox import troubles
@@ -51,13 +52,20 @@ def run(config: Config) -> Iterator[Check]:
     engine, found = database_checks(config)
     yield from found
     try:
-        if not config.modems:
+        if not config.modems and not config.providers:
             yield fail("modems", "none configured", f"add a [[modem]] table to {config.path}")
+        elif not config.modems:
+            yield warn(
+                "modems",
+                "none configured: texts go only by the hosted service, and nobody can text in",
+                f"add a [[modem]] table to {config.path}",
+            )
         for settings in config.modems:
             yield from doctor_modem.checks(config, settings, engine)
     finally:
         if engine is not None:
             engine.dispose()
+    yield from channel_checks(config)
     yield disk_check(config)
     yield clock_check(ZoneInfo(config.gateway.timezone))
 

@@ -18,7 +18,9 @@ from typing import Literal
 
 from gateway.inbox.officer_words import VERBS as OPERATOR_VERBS
 
-Kind = Literal["join", "stop", "start", "help", "lists", "quiet", "quiet-off"]
+Kind = Literal[
+    "join", "stop", "start", "help", "lists", "quiet", "quiet-off", "stop-email", "start-email"
+]
 
 STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "END", "CANCEL", "QUIT", "OPTOUT", "OPT OUT"}
@@ -34,6 +36,8 @@ _GLOBAL = frozenset(
     {"ALL", "ALERTS", "MESSAGES", "MSGS", "TEXTS", "TEXTING", "SENDING", "SMS", "EVERYTHING",
      "ME", "THESE"}
 )  # fmt: skip
+# STOP EMAIL / START EMAIL: the email channel's own opt-out and its undoing, by text.
+_EMAIL = (["EMAIL"], ["EMAILS"], ["E-MAIL"], ["E-MAILS"], ["MAIL"])
 # Courtesies people wrap keywords in; "x" is a British sign-off kiss.
 _POLITE = frozenset({"PLEASE", "PLS", "PLZ", "THANKS", "THANX", "THX", "TA", "CHEERS", "TY"})
 RESERVED = frozenset(
@@ -43,6 +47,7 @@ RESERVED = frozenset(
     | {"PATROL"}  # kept for the officers' patrol commands to come
     | _GLOBAL  # "STOP ALERTS" stops everything, so a list ALERTS could not be left
     | _POLITE  # "JOIN THANKS" reads as a bare JOIN
+    | {"EMAIL", "EMAILS", "MAIL"}  # STOP EMAIL is the email channel's STOP
 )
 """Words that can never be a list's keyword: the texts that use them mean something else."""
 _MAX_NAME_WORDS = 4
@@ -91,6 +96,8 @@ def parse(text: str, *, stop_words: Collection[str] = STOP_WORDS) -> Command | N
         if upper_args[:1] in (["HOURS"], ["HRS"], ["TIME"]):
             upper_args = upper_args[1:]
         return _quiet(" ".join(upper_args))
+    if kind == "start" and upper_args in _EMAIL:
+        return Command("start-email")
     if kind == "start" and _GLOBAL.issuperset(upper_args):
         return Command("start")
     if kind in ("help", "lists") and not args:
@@ -128,6 +135,8 @@ def _words(text: str) -> list[str]:
 
 def _stop(args: list[str], upper: list[str], stops: set[str]) -> Command | None:
     """Global unless a single list keyword follows; anything else is a report."""
+    if upper in _EMAIL:
+        return Command("stop-email")
     if all(w in _GLOBAL or w in stops for w in upper):
         return Command("stop")
     keyword = _list_keyword(args[0]) if len(args) == 1 else None

@@ -54,6 +54,7 @@ class ModemView:
     resting_until: datetime | None = None
     day_left: int | None = None
     recipients_left: int | None = None
+    channel: str = "sim"  # "provider" or "email" for the senders beside the modems
 
     @property
     def dbm(self) -> int | None:
@@ -82,6 +83,7 @@ class ModemView:
             "sent_today": self.sent_today,
             "day_left": self.day_left,
             "recipients_left": self.recipients_left,
+            "channel": self.channel,
             "last_error": self.last_error,
             "resting_until": _iso(self.resting_until),
             "updated_at": _iso(self.updated_at),
@@ -151,18 +153,20 @@ def all_modems(engine: Engine) -> list[ModemView]:
             r.resting_until,
             r.day_left,
             r.recipients_left,
+            r.channel,
         )
         for r in rows
     ]
 
 
 def others_can_send(engine: Engine, name: str, *, heard_within: float) -> bool:
-    """Whether a modem other than `name`, on any gateway, is ready, has recorded its state
-    in the last `heard_within` seconds (a dead gateway's rows say "ready" for good), has
-    some of its daily budget left, and is registered at home or roaming or has sent in
-    that time. Only then may `name` rest for long. "ready" alone is not enough: a modem
-    whose registration is unknown (+CREG stat 4, or libgammu unable to ask) is let try,
-    but nothing says its sends go."""
+    """Whether a modem (not a hosted service) other than `name`, on any gateway, is
+    ready, has recorded its state in the last `heard_within` seconds (a dead gateway's
+    rows say "ready" for good), has some of its daily budget left, and is registered at
+    home or roaming or has sent in that time. Only then may `name` rest for long (or a
+    hosted service in failover stand back). "ready" alone is not enough: a modem whose
+    registration is unknown (+CREG stat 4, or libgammu unable to ask) is let try, but
+    nothing says its sends go."""
     since = utcnow() - timedelta(seconds=heard_within)
     sent_lately = exists().where(Message.modem == ModemStatus.name, Message.sent_at >= since)
     with engine.connect() as conn:
@@ -170,6 +174,7 @@ def others_can_send(engine: Engine, name: str, *, heard_within: float) -> bool:
             select(ModemStatus.name)
             .where(
                 ModemStatus.name != name,
+                ModemStatus.channel == "sim",
                 ModemStatus.state == "ready",
                 ModemStatus.updated_at >= since,
                 or_(ModemStatus.day_left.is_(None), ModemStatus.day_left > 0),

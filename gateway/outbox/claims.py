@@ -11,7 +11,7 @@ another. The statements are built once, one per combination of limits and dialec
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -24,6 +24,7 @@ from gateway.outbox.priorities import DUTY
 log = logging.getLogger(__name__)
 
 DutyTo = Collection[str] | Literal["same"] | None
+SIM = "sim"  # the channel a modem takes from
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,35 @@ class Claimed:
     attempts: int
     kind: str = "direct"
     list_id: int | None = None
+    channel: str = SIM
+    alert_id: int | None = None
 
 
-def _claim_statement(ordinary_known: bool, duty_known: bool, skip_locked: bool) -> Update:
+@dataclass(frozen=True)
+class Held:
+    """A message left `sending` on a sender by this gateway (see `held_in`)."""
+
+    id: int
+    to: str
+    text: str
+    claimed_at: datetime
+    claimed_by: str = ""
+
+
+def _claim_statement(
+    ordinary_known: bool, duty_known: bool, skip_locked: bool, two_channels: bool
+) -> Update:
     """The claim of the most pressing due message. A modem near its distinct-recipient
     limit may text only numbers it has texted today: `ordinary_known` limits broadcasts and
     replies to those (`b_known`), `duty_known` limits duty traffic (`b_known_duty`), which
     keeps a reserve of new numbers for officers."""
+    # One channel is an equality, so the claim index gives the order; a hosted service
+    # in failover looks at two.
+    channel = Message.channel == bindparam("b_channel")
+    if two_channels:
+        channel = or_(channel, Message.channel == bindparam("b_channel2"))
     due = select(Message.id).where(
-        Message.status == "queued", Message.next_attempt_at <= bindparam("b_now")
+        Message.status == "queued", channel, Message.next_attempt_at <= bindparam("b_now")
     )
     if ordinary_known or duty_known:
         duty = Message.priority == DUTY
@@ -74,17 +95,20 @@ def _claim_statement(ordinary_known: bool, duty_known: bool, skip_locked: bool) 
             Message.attempts,
             Message.kind,
             Message.list_id,
+            Message.channel,
+            Message.alert_id,
         )
     )
 
 
-# (ordinary_known, duty_known, skip_locked) -> the prebuilt statement; SKIP LOCKED is
-# PostgreSQL's.
+# (ordinary_known, duty_known, skip_locked, two_channels) -> the prebuilt statement;
+# SKIP LOCKED is PostgreSQL's.
 STATEMENTS = {
-    (k, d, s): _claim_statement(k, d, s)
+    (k, d, s, c): _claim_statement(k, d, s, c)
     for k in (False, True)
     for d in (False, True)
     for s in (False, True)
+    for c in (False, True)
 }
 _ANY_DUE = (
     select(Message.id)
@@ -102,26 +126,85 @@ def claim_in(
     duty_to: DutyTo = "same",
     *,
     skip_locked: bool,
+    channels: Sequence[str] = (SIM,),
 ) -> Claimed | None:
     """Claim inside the caller's transaction; None when no due message is left to win.
 
     With `only_to`, only a message to one of those numbers; duty traffic obeys `duty_to`
-    instead when it is given (None: duty may go to anyone).
+    instead when it is given (None: duty may go to anyone). Only from `channels` (one or
+    two of them).
     """
     if duty_to == "same":
         duty_to = only_to
-    params: dict[str, object] = {"b_now": now, "b_modem": modem, "b_node": node}
+    if not 1 <= len(channels) <= 2:
+        raise ValueError(f"a claim looks at one or two channels, not {list(channels)}")
+    params: dict[str, object] = {
+        "b_now": now,
+        "b_modem": modem,
+        "b_node": node,
+        "b_channel": channels[0],
+        "b_channel2": channels[-1],
+    }
     if only_to is not None:
         params["b_known"] = list(only_to)
     if duty_to is not None:
         params["b_known_duty"] = list(duty_to)
-    claim = STATEMENTS[(only_to is not None, duty_to is not None, skip_locked)]
+    two = len(channels) == 2
+    if not two:
+        del params["b_channel2"]
+    claim = STATEMENTS[(only_to is not None, duty_to is not None, skip_locked, two)]
     row = conn.execute(claim, params).first()
     if row is None:
         return None
     log.debug("message %d sending on %s (attempt %d)", row.id, modem, row.attempts)
-    return Claimed(row.id, row.to, row.text, row.priority, row.attempts, row.kind, row.list_id)
+    return Claimed(
+        row.id,
+        row.to,
+        row.text,
+        row.priority,
+        row.attempts,
+        row.kind,
+        row.list_id,
+        row.channel,
+        row.alert_id,
+    )
+
+
+def held_in(
+    conn: Connection, node: str, sender: str, expired_before: datetime | None = None
+) -> list[Held]:
+    """Messages `sending` on `sender`: this gateway's, and with `expired_before` those any
+    gateway claimed before then (it died holding them)."""
+    mine = Message.claimed_by == node
+    if expired_before is not None:
+        mine = or_(mine, Message.claimed_at < expired_before)
+    rows = conn.execute(
+        select(Message.id, Message.to, Message.text, Message.claimed_at, Message.claimed_by)
+        .where(Message.status == "sending", Message.modem == sender, mine)
+        .order_by(Message.id)
+    ).all()
+    return [Held(r.id, r.to, r.text, r.claimed_at, r.claimed_by) for r in rows]
+
+
+def refs_sent_in(conn: Connection, sender: str, to: str, since: datetime) -> set[str]:
+    """The service's ids of what `sender` already took for `to` since then: a lost answer's
+    message is none of these."""
+    return {
+        str(ref)
+        for ref in conn.scalars(
+            select(Message.refs).where(
+                Message.modem == sender,
+                Message.to == to,
+                Message.sent_at >= since,
+                Message.refs.is_not(None),
+            )
+        )
+    }
 
 
 def any_due(conn: Connection, now: datetime) -> bool:
     return conn.execute(_ANY_DUE, {"b_now": now}).first() is not None
+
+
+def queued_channels_in(conn: Connection) -> set[str]:
+    return set(conn.scalars(select(Message.channel).where(Message.status == "queued").distinct()))

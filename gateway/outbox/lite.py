@@ -28,15 +28,22 @@ Item = tuple[str, str] | tuple[str, str, int | None]
 
 _INSERT = (
     'INSERT INTO messages ("to", text, list_id, kind, alert_id, priority, status, attempts,'
-    " parts, created_at, next_attempt_at) VALUES (:to, :text, :list_id, :kind, :alert_id,"
-    " :priority, :status, :attempts, :parts, :created_at, :next_attempt_at)"
+    " parts, created_at, next_attempt_at, channel) VALUES (:to, :text, :list_id, :kind,"
+    " :alert_id, :priority, :status, :attempts, :parts, :created_at, :next_attempt_at,"
+    " :channel)"
 )
 
 
 def queued_row(
-    item: Item, level: int, kind: str, alert_id: int | None, now: datetime
+    item: Item,
+    level: int,
+    kind: str,
+    alert_id: int | None,
+    now: datetime,
+    channel: str = "sim",
 ) -> dict[str, object]:
-    """A new message's columns, whichever path writes it."""
+    """A new message's columns, whichever path writes it. `channel`: "sim" (a modem), a
+    hosted service's name, or "email"."""
     return {
         "to": item[0],
         "text": item[1],
@@ -49,6 +56,7 @@ def queued_row(
         "parts": 1,
         "created_at": now,
         "next_attempt_at": now,
+        "channel": channel,
     }
 
 

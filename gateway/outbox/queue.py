@@ -29,7 +29,8 @@ from gateway.core.db import utcnow
 from gateway.core.models import Message
 from gateway.core.privacy import mask
 from gateway.outbox import claims, delivery, states
-from gateway.outbox.claims import Claimed, DutyTo
+from gateway.outbox.claims import SIM, Claimed, DutyTo
+from gateway.outbox.handover import HandOver
 from gateway.outbox.priorities import PRIORITIES, UnknownPriority, priority_value
 from gateway.outbox.rows import Item, insert_in, queued_row
 from gateway.outbox.states import PARKED, STATES
@@ -56,12 +57,14 @@ NOTIFY_CHANNEL = "smsgw_outbox"
 _NOTIFY = sql(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
-class Outbox:
+class Outbox(HandOver):
     def __init__(self, engine: Engine, config: OutboxConfig, node: str) -> None:
         self.engine = engine
         self.config = config
         self.node = node
         self._listeners: list[Callable[[], None]] = []
+        # Senders whose `sending` messages a lease never requeues (gateway/channels/).
+        self.keep_on_lease: tuple[str, ...] = ()
         self.postgres = engine.dialect.name == "postgresql"
 
     def add_listener(self, wake: Callable[[], None]) -> None:
@@ -109,16 +112,18 @@ class Outbox:
         kind: str = "direct",
         alert_id: int | None = None,
         ids: bool = True,
+        channel: str = SIM,
     ) -> list[int]:
         """Queue messages in one transaction, in the given order; returns their ids.
 
         An item is (number, text) or, for a broadcast, (number, text, list id). With
         `ids=False` the ids are not read back (a fan-out of thousands does not need them)
-        and [] is returned.
+        and [] is returned. `channel`: "sim", a hosted service's name, or "email" (the
+        item's "number" is then an address).
         """
         level = priority_value(priority)
         now = utcnow()
-        rows = [queued_row(item, level, kind, alert_id, now) for item in items]
+        rows = [queued_row(item, level, kind, alert_id, now, channel) for item in items]
         if not rows:
             return []
         with self.engine.begin() as conn:
@@ -169,16 +174,18 @@ class Outbox:
         *,
         only_to: Collection[str] | None = None,
         duty_to: DutyTo = "same",
+        channels: Sequence[str] = (SIM,),
     ) -> Claimed | None:
         """Take the most pressing message that is due, or None when there is nothing to do.
 
         With `only_to`, only a message to one of those numbers; duty traffic obeys
-        `duty_to` instead when it is given (None: duty may go to anyone).
+        `duty_to` instead when it is given (None: duty may go to anyone). Only messages
+        queued for one of `channels` (a modem: "sim").
         """
         now = now or utcnow()
         for _ in range(3):  # another worker may win the row between the select and the update
             with self.engine.begin() as conn:
-                claimed = self._claim(conn, modem, now, only_to, duty_to)
+                claimed = self._claim(conn, modem, now, only_to, duty_to, channels)
             if claimed is not None:
                 return claimed
             with self.engine.connect() as conn:
@@ -193,9 +200,17 @@ class Outbox:
         now: datetime,
         only_to: Collection[str] | None,
         duty_to: DutyTo,
+        channels: Sequence[str] = (SIM,),
     ) -> Claimed | None:
         return claims.claim_in(
-            conn, modem, self.node, now, only_to, duty_to, skip_locked=self.postgres
+            conn,
+            modem,
+            self.node,
+            now,
+            only_to,
+            duty_to,
+            skip_locked=self.postgres,
+            channels=channels,
         )
 
     def mark_sent(
@@ -317,10 +332,13 @@ class Outbox:
 
     def requeue_expired(self, now: datetime | None = None) -> int:
         """Messages some gateway claimed longer than `outbox.lease` ago and never finished:
-        that gateway died. Back to the queue, for any gateway to take."""
+        that gateway died. Back to the queue, for any gateway to take; except what a hosted
+        service or email held (`keep_on_lease`), which that channel's worker asks about."""
         now = now or utcnow()
         with self.engine.begin() as conn:
-            count = states.requeue_expired_in(conn, now - timedelta(seconds=self.config.lease), now)
+            count = states.requeue_expired_in(
+                conn, now - timedelta(seconds=self.config.lease), now, self.keep_on_lease
+            )
             if count:
                 self.announce(conn)
         if count:

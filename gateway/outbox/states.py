@@ -15,10 +15,10 @@ report settles only a message still `sent`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, bindparam, true, update
 
 from gateway.core.models import Message
 
@@ -67,6 +67,17 @@ def sent_in(conn: Connection, msg_id: int, node: str, at: datetime, refs: Sequen
     return bool(conn.execute(_SENT, values).rowcount)
 
 
+def handed_in(
+    conn: Connection, msg_id: int, node: str, at: datetime, ref: str, sender: str
+) -> bool:
+    """sending -> sent, taken by a hosted service (its id for it in `refs`) or the mail
+    server; the channel becomes the sender's, whatever queue it came from."""
+    values = {"status": "sent", "sent_at": at, "refs": ref or None, "last_error": None}
+    if sender != "email":
+        values["channel"] = sender
+    return finish_in(conn, msg_id, node, **values)
+
+
 def finish_in(conn: Connection, msg_id: int, node: str, **values: object) -> bool:
     """Out of sending, if this gateway (`node`) still holds the claim."""
     stmt = (
@@ -95,16 +106,46 @@ def requeue_stale_in(conn: Connection, node: str, modems: Iterable[str], now: da
     return int(conn.execute(stmt).rowcount)
 
 
-def requeue_expired_in(conn: Connection, claimed_before: datetime, now: datetime) -> int:
-    """What any gateway claimed before `claimed_before` and left sending goes back."""
+def requeue_expired_in(
+    conn: Connection, claimed_before: datetime, now: datetime, keep: Collection[str] = ()
+) -> int:
+    """What any gateway claimed before `claimed_before` and left sending goes back; not
+    what a sender in `keep` holds (a hosted service, email): the service may have made it,
+    so that sender's worker asks first (`adopt_in`)."""
     stmt = (
         update(Message)
-        .where(Message.status == "sending", Message.claimed_at < claimed_before)
+        .where(
+            Message.status == "sending",
+            Message.claimed_at < claimed_before,
+            Message.modem.not_in(list(keep)) if keep else true(),
+        )
         .values(
             status="queued",
             next_attempt_at=now,
             last_error="requeued: the gateway that claimed it stopped answering",
         )
+    )
+    return int(conn.execute(stmt).rowcount)
+
+
+def adopt_in(conn: Connection, msg_id: int, node: str, sender: str, now: datetime) -> bool:
+    """A message another gateway left `sending` on `sender` past its lease: this gateway
+    holds it now, to ask the service about it and finish it."""
+    stmt = (
+        update(Message)
+        .where(Message.id == msg_id, Message.status == "sending", Message.modem == sender)
+        .values(claimed_by=node, claimed_at=now)
+    )
+    return conn.execute(stmt).rowcount == 1
+
+
+def rechannel_in(conn: Connection, gone: Collection[str], to: str) -> int:
+    """Queued messages of channels nobody sends on any more (a provider taken out of the
+    config, or set to never) go to `to` instead of waiting for good."""
+    stmt = (
+        update(Message)
+        .where(Message.status == "queued", Message.channel.in_(list(gone)))
+        .values(channel=to)
     )
     return int(conn.execute(stmt).rowcount)
 

@@ -132,8 +132,14 @@ class InboundRouter:
                 return r.unknown_list.format(keyword=command.list_keyword)
             subs.leave(sender, found.keyword, method="sms", by=source)
             return r.stop_list.format(list=found.name, keyword=found.keyword)
+        if command.kind in ("stop-email", "start-email"):
+            stop = command.kind == "stop-email"
+            subs.set_stopped(sender, stop, method="sms", by=source, email=True)
+            return r.stop_email if stop else r.start_email
         if command.kind == "stop":
             subs.set_stopped(sender, True, method="sms", by=source)
+            if subs.gets_email(sender):
+                return f"{r.stop} {r.stop_emails_go_on}"
             return r.stop
         if command.kind == "start":
             subs.set_stopped(sender, False, method="sms", by=source)

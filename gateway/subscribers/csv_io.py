@@ -1,4 +1,5 @@
-"""Subscribers in and out of spreadsheets: CSV with the header `phone,name,lists`.
+"""Subscribers in and out of spreadsheets: CSV with the header `phone,name,lists,email,channel`
+(the last two optional on import: a file without them imports as before).
 
 An import is checked whole before anything is written; every bad row is reported with its
 line, and one bad row changes nothing unless the caller asks to skip bad rows. The write is
@@ -9,7 +10,11 @@ An import never overrides an opt-out: a global STOP stays, and a list someone le
 left (the membership is not re-activated; the officer re-joins them deliberately). A
 stopped person's new memberships are recorded but send nothing unless they text START.
 Export leaves out stopped people and people on no list, so importing an export anywhere
-never re-subscribes anyone.
+never re-subscribes anyone; for the same reason a person who left the emails is written
+without their address (and left out if email was all they had).
+
+An address in the file fills an empty one, as a name does: a person's own address, given
+in the console or kept from before, is not overwritten. A channel in the file is set.
 
 Cells a spreadsheet would run as a formula (starting `=`, `+`, `-`, `@`, tab, CR ...) are
 written behind an apostrophe (OWASP's advice). That includes every phone number:
@@ -25,6 +30,7 @@ import io
 import logging
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -153,9 +159,11 @@ def _write(conn: Connection, people: list[Person], by: str, detail: str) -> Impo
     conn.execute(
         insert(AuditEntry).values(at=now, actor=by, action="subscribers-imported", detail=detail)
     )
-    query = select(Subscriber.id, Subscriber.phone, Subscriber.name, Subscriber.stopped)
+    query = select(
+        Subscriber.id, Subscriber.phone, Subscriber.name, Subscriber.stopped, Subscriber.email
+    )
     known = {
-        str(r.phone): _Stored(r.id, r.name, r.stopped)
+        str(r.phone): _Stored(r.id, r.name, r.stopped, r.email)
         for r in conn.execute(query.where(Subscriber.phone.is_not(None)))
     }
     fresh = [p for p in people if p.phone not in known]
@@ -163,11 +171,20 @@ def _write(conn: Connection, people: list[Person], by: str, detail: str) -> Impo
         conn.execute(
             insert(Subscriber),
             [
-                {"phone": p.phone, "name": p.name, "stopped": False, "created_at": now}
+                {
+                    "phone": p.phone,
+                    "name": p.name,
+                    "stopped": False,
+                    "created_at": now,
+                    "email": p.email,
+                    "email_token": secrets.token_urlsafe(16) if p.email else None,
+                    "channel": p.channel or "sms",
+                }
                 for p in fresh
             ],
         )
     _fill_names(conn, people, known)
+    _fill_emails(conn, people, known)
     joins, kept_left = _new_memberships(conn, people)
     _join(conn, joins, by, now)
     stopped = sum(1 for p in people if p.phone in known and known[p.phone].stopped)
@@ -178,6 +195,7 @@ class _Stored(NamedTuple):
     id: int
     name: str
     stopped: bool
+    email: str | None
 
 
 def _fill_names(conn: Connection, people: list[Person], known: dict[str, _Stored]) -> None:
@@ -193,6 +211,35 @@ def _fill_names(conn: Connection, people: list[Person], known: dict[str, _Stored
             .where(Subscriber.id == bindparam("b_id"), Subscriber.name == "")
             .values(name=bindparam("b_name")),
             named,
+        )
+
+
+def _fill_emails(conn: Connection, people: list[Person], known: dict[str, _Stored]) -> None:
+    """An existing address is kept; an empty one takes the file's (with a leave token).
+    A channel in the file is set; "email" or "both" came with an address in its row."""
+    filled = [
+        {"b_id": known[p.phone].id, "b_email": p.email, "b_token": secrets.token_urlsafe(16)}
+        for p in people
+        if p.phone in known and p.email and not known[p.phone].email
+    ]
+    if filled:
+        conn.execute(
+            update(Subscriber)
+            .where(Subscriber.id == bindparam("b_id"), Subscriber.email.is_(None))
+            .values(email=bindparam("b_email"), email_token=bindparam("b_token")),
+            filled,
+        )
+    chosen = [
+        {"b_id": known[p.phone].id, "b_channel": p.channel}
+        for p in people
+        if p.phone in known and p.channel
+    ]
+    if chosen:
+        conn.execute(
+            update(Subscriber)
+            .where(Subscriber.id == bindparam("b_id"))
+            .values(channel=bindparam("b_channel")),
+            chosen,
         )
 
 
@@ -263,7 +310,14 @@ def export_csv(
     A file is replaced atomically and readable by its owner only: it holds personal data."""
     index = ListIndex(Subscribers(engine).lists())
     query = (
-        select(Subscriber.phone, Subscriber.name, Membership.list_id)
+        select(
+            Subscriber.phone,
+            Subscriber.name,
+            Subscriber.email,
+            Subscriber.channel,
+            Subscriber.email_stopped,
+            Membership.list_id,
+        )
         .join(Membership, Membership.subscriber_id == Subscriber.id)
         .where(Subscriber.phone.is_not(None), Subscriber.stopped.is_(False), Membership.active)
         .order_by(Subscriber.phone)
@@ -279,15 +333,26 @@ def export_csv(
     for phone, group in groupby(rows, key=lambda r: str(r.phone)):
         members = list(group)
         labels = {index.label(r.list_id) for r in members} - {None}
-        if labels:
+        first = members[0]
+        choice = _exported_choice(first.email, first.channel, first.email_stopped)
+        if labels and choice is not None:
             lists = ";".join(sorted(cast(set[str], labels), key=str.casefold))
-            writer.writerow([escape_cell(c) for c in (phone, clean_name(members[0].name), lists)])
+            row = (phone, clean_name(first.name), lists, *choice)
+            writer.writerow([escape_cell(c) for c in row])
             count += 1
     _write_out(path_or_stream, out.getvalue())
     scope = f" of list {index.label(list_id)}" if list_id is not None else ""
     detail = f"{count} people{scope}{_named(path_or_stream)}"
     audit.record(engine, by[:64], "subscribers-exported", detail)
     return count
+
+
+def _exported_choice(email: str | None, channel: str, stopped: bool) -> tuple[str, str] | None:
+    """The email and channel cells: no address for someone who left the emails (so no
+    import can start them again), and nobody at all if email was all they had."""
+    if email and not stopped:
+        return email, channel
+    return None if channel == "email" else ("", "sms")
 
 
 def _write_out(target: Source, text: str) -> None:

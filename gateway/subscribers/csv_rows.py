@@ -1,4 +1,5 @@
-"""Reading a subscriber CSV (`phone,name,lists`) into checked rows; no database here.
+"""Reading a subscriber CSV (`phone,name,lists,email,channel`) into checked rows; no
+database here. The `email` and `channel` columns are optional: older files have neither.
 
 Every row is checked and every problem of a row reported with the row's physical line, so
 an officer can fix a whole spreadsheet in one go. Cells a spreadsheet would run as a
@@ -18,9 +19,11 @@ from typing import IO, TypeVar
 
 from gateway.core.errors import GatewayError
 from gateway.core.phone import InvalidNumber, normalise
+from gateway.subscribers.emails import InvalidChannel, InvalidEmail, clean_channel, clean_email
 from gateway.subscribers.service import ListInfo
 
-HEADER = ("phone", "name", "lists")
+HEADER = ("phone", "name", "lists", "email", "channel")  # what export writes
+REQUIRED = HEADER[:3]  # what every file has; the rest may be left out
 MAX_NAME = 100
 MAX_PHONE = 40  # longer than any number with its spaces: refused before parsing
 MAX_BYTES = 64 * 1024 * 1024  # far above a real list (26,500 people is about 1 MB)
@@ -139,19 +142,36 @@ def _lines(text: str) -> Iterator[tuple[int, list[str]]]:
         raise CsvError(f"line {line}: {exc}") from None
 
 
-def _header(cells: list[str], line: int) -> list[int]:
-    """The position of each of HEADER's columns, in HEADER's order."""
+@dataclass(frozen=True)
+class Columns:
+    """The file's header: its column names in the file's order."""
+
+    names: tuple[str, ...]
+
+    def cells(self, cells: list[str]) -> dict[str, str]:
+        """A row's cells by column name (HEADER's optional ones "" when absent), trimmed
+        and with export's apostrophe removed."""
+        found = dict.fromkeys(HEADER, "")
+        for name, cell in zip(self.names, cells, strict=True):
+            found[name] = unescape_cell(cell.strip()).strip()
+        return found
+
+
+def _header(cells: list[str], line: int) -> Columns:
     names = [c.strip().lower() for c in cells]
     while names and not names[-1]:  # Excel sometimes writes empty trailing columns
         names.pop()
-    want = ",".join(HEADER)
-    missing = [c for c in HEADER if c not in names]
-    extra = [n for n in names if n not in HEADER]
+    want = ",".join(REQUIRED)
+    missing = [c for c in REQUIRED if c not in names]
+    unknown = [n for n in names if n not in HEADER]
     if missing:
         raise CsvError(f"line {line}: the header needs {want}; missing {', '.join(missing)}")
-    if extra or len(names) != len(HEADER):
-        raise CsvError(f"line {line}: the header is {want}, not {','.join(names)}")
-    return [names.index(c) for c in HEADER]
+    if unknown or len(set(names)) != len(names):
+        raise CsvError(
+            f"line {line}: the header is {want} (and email,channel if wanted), "
+            f"not {','.join(names)}"
+        )
+    return Columns(tuple(names))
 
 
 @dataclass
@@ -161,6 +181,8 @@ class Person:
     phone: str
     name: str
     list_ids: dict[int, None]  # an ordered set
+    email: str | None = None  # None: the file gives none
+    channel: str | None = None  # None: the file gives none
 
 
 @dataclass
@@ -172,19 +194,21 @@ class Parsed:
     rows: int = 0
     merged: int = 0
 
-    def add(self, phone: str, name: str, list_ids: list[int]) -> None:
-        known = self.people.get(phone)
+    def add(self, row: Person) -> None:
+        known = self.people.get(row.phone)
         if known is None:
-            self.people[phone] = Person(phone, name, dict.fromkeys(list_ids))
+            self.people[row.phone] = row
             return
         self.merged += 1
-        known.name = known.name or name
-        known.list_ids.update(dict.fromkeys(list_ids))
+        known.name = known.name or row.name
+        known.list_ids.update(row.list_ids)
+        known.email = known.email or row.email
+        known.channel = known.channel or row.channel
 
 
 def parse(text: str, index: ListIndex, country: str) -> Parsed:
     parsed = Parsed()
-    columns: list[int] | None = None
+    columns: Columns | None = None
     for line, cells in _lines(text):
         if not any(c.strip() for c in cells):
             continue  # blank lines, and Excel's empty rows (",,")
@@ -193,7 +217,7 @@ def parse(text: str, index: ListIndex, country: str) -> Parsed:
             continue
         parsed.rows += 1
         try:
-            parsed.add(*_check(cells, columns, index, country))
+            parsed.add(_check(cells, columns, index, country))
         except Refused as exc:
             parsed.bad.append(BadRow(line, str(exc)))
     if columns is None:
@@ -201,21 +225,22 @@ def parse(text: str, index: ListIndex, country: str) -> Parsed:
     return parsed
 
 
-def _check(
-    cells: list[str], columns: list[int], index: ListIndex, country: str
-) -> tuple[str, str, list[int]]:
-    if len(cells) > len(HEADER) and not any(c.strip() for c in cells[len(HEADER) :]):
-        cells = cells[: len(HEADER)]
-    if len(cells) != len(HEADER):
-        raise Refused(f"expected 3 columns ({','.join(HEADER)}), found {len(cells)}")
-    phone_cell, name_cell, lists_cell = (unescape_cell(cells[i].strip()).strip() for i in columns)
+def _check(cells: list[str], columns: Columns, index: ListIndex, country: str) -> Person:
+    width = len(columns.names)
+    if len(cells) > width and not any(c.strip() for c in cells[width:]):
+        cells = cells[:width]
+    if len(cells) != width:
+        raise Refused(f"expected {width} columns ({','.join(columns.names)}), found {len(cells)}")
+    cell = columns.cells(cells)
     problems: list[str] = []
-    phone = _attempt(problems, lambda: _phone(phone_cell, country))
-    name = _attempt(problems, lambda: _name(name_cell))
-    list_ids = _attempt(problems, lambda: _lists(lists_cell, index))
+    phone = _attempt(problems, lambda: _phone(cell["phone"], country))
+    name = _attempt(problems, lambda: _name(cell["name"]))
+    list_ids = _attempt(problems, lambda: _lists(cell["lists"], index))
+    email = _attempt(problems, lambda: _email(cell["email"]))
+    channel = _attempt(problems, lambda: _channel(cell["channel"], cell["email"]))
     if problems or phone is None or name is None or list_ids is None:
         raise Refused("; ".join(problems))
-    return phone, name, list_ids
+    return Person(phone, name, dict.fromkeys(list_ids), email or None, channel or None)
 
 
 def _attempt(problems: list[str], check: Callable[[], T]) -> T | None:
@@ -264,6 +289,25 @@ def _lists(text: str, index: ListIndex) -> list[int]:
     if problems:
         raise Refused("; ".join(problems))
     return list(found)
+
+
+def _email(text: str) -> str:
+    if not text:
+        return ""
+    try:
+        return clean_email(text)
+    except InvalidEmail as exc:
+        raise Refused(str(exc)) from None
+
+
+def _channel(text: str, email: str) -> str:
+    """ "" when the cell is empty: the person's channel is left as it is (new: sms)."""
+    if not text:
+        return ""
+    try:
+        return clean_channel(text, email)
+    except InvalidChannel as exc:
+        raise Refused(str(exc)) from None
 
 
 def clean_name(name: str) -> str:

@@ -2,7 +2,8 @@
 
 Recipients are chosen without the opted-out, but a STOP can arrive while a long alert
 is still queued; and a subscriber's quiet hours hold back anything less than urgent.
-Direct messages (replies, forwards to officers) pass untouched.
+Direct messages (replies, forwards to officers) pass untouched. An email is held only by
+the email channel's own STOP.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class SendGate:
 
     def __call__(self, msg: Claimed, now: datetime | None = None) -> Verdict:
         if msg.kind != "broadcast":
+            return SEND
+        if msg.channel == "email":  # its own STOP; no phone buzzes at night
+            if not self.subscribers.may_receive_email(msg.to, msg.list_id):
+                return Verdict("drop", "left the emails before sending")
             return SEND
         if not self.subscribers.may_receive(msg.to, msg.list_id):
             return Verdict("drop", "opted out before sending")

@@ -42,6 +42,9 @@ class Person:
     quiet: tuple[int, int] | None  # local hours (from, to) with no broadcasts
     created_at: datetime
     lists: tuple[ListMembership, ...]
+    email: str | None = None
+    channel: str = "sms"  # "sms", "email" or "both"
+    email_stopped: bool = False  # left the emails by the link in one (texts unaffected)
 
     @property
     def joined(self) -> tuple[ListMembership, ...]:
@@ -53,7 +56,7 @@ class Person:
 class Found:
     people: list[Person]
     total: int
-    by: str  # "number", "digits", "name", or "" when nothing was asked
+    by: str  # "number", "digits", "email", "name", or "" when nothing was asked
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,10 @@ def search(
     offset: int = 0,
 ) -> Found:
     """People matching `query`: a number in any format (when `numbers`), some of its
-    digits (when `partial_numbers`), or part of a name. The console refuses both to
-    viewers, who see numbers masked: a search by number tells whether that number
-    subscribes, so trying numbers ending in a mask's digits would rebuild it."""
+    digits (when `partial_numbers`), part of an email address with its @ (when
+    `numbers`), or part of a name. The console refuses numbers and addresses to viewers,
+    who see them masked: a search by number tells whether that number subscribes, so
+    trying numbers ending in a mask's digits would rebuild it."""
     by, where = _condition(query, country, partial_numbers and numbers, numbers)
     page = (
         select(Subscriber)
@@ -127,6 +131,10 @@ def _condition(
     known = Subscriber.phone.is_not(None)
     if not text:
         return "", known
+    if "@" in text:  # an address tells whether someone subscribes, as a number does
+        if not whole:
+            return "email", false()
+        return "email", known & Subscriber.email.contains(text.lower(), autoescape=True)
     if not NUMBERISH.fullmatch(text):
         return "name", known & Subscriber.name.icontains(text, autoescape=True)
     if not whole:
@@ -170,4 +178,15 @@ def _person(row: Row[Any], lists: tuple[ListMembership, ...]) -> Person:
     quiet = None
     if row.quiet_from is not None and row.quiet_to is not None:
         quiet = (row.quiet_from, row.quiet_to)
-    return Person(row.id, str(row.phone), row.name, row.stopped, quiet, row.created_at, lists)
+    return Person(
+        row.id,
+        str(row.phone),
+        row.name,
+        row.stopped,
+        quiet,
+        row.created_at,
+        lists,
+        row.email,
+        row.channel,
+        bool(row.email_stopped),
+    )

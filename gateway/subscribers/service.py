@@ -4,12 +4,14 @@ Every join and leave writes a consent record saying how (SMS keyword, QR, office
 import), when, and which officer. A global STOP outranks every list; START undoes it,
 and a JOIN texted by the person lifts it for the list joined (their other lists stay left).
 A list's keyword is never a word the gateway obeys by SMS (gateway.inbox.keywords.RESERVED).
+Email is a second channel a person may choose (gateway/subscribers/emails.py), with its own
+STOP: the leave link in every email (`stop_email`); who gets what is audience.py.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, insert, select, update
@@ -22,10 +24,15 @@ from gateway.core.errors import GatewayError
 from gateway.core.models import Consent, Membership, Subscriber, SubscriberList
 from gateway.core.phone import normalise
 from gateway.inbox import keywords
+from gateway.subscribers.audience import Audience
+from gateway.subscribers.audience import EmailRecipient as EmailRecipient
+from gateway.subscribers.audience import Recipient as Recipient
+from gateway.subscribers.emails import BY_EMAIL, InvalidChannel, clean_channel, clean_email
 
 log = logging.getLogger(__name__)
 
-METHODS = ("sms", "qr", "officer", "import", "console")  # console: an operator, by=username
+METHODS = ("sms", "qr", "officer", "import", "console", "email")  # console: by=username;
+# email: the leave link in an email, by="link" or "one-click"
 
 
 class SubscriberError(GatewayError, ValueError):
@@ -41,14 +48,6 @@ class ListInfo:
     members: int
 
 
-@dataclass(frozen=True)
-class Recipient:
-    phone: str
-    subscriber_id: int
-    list_id: int
-    key_contact: bool
-
-
 def clean_keyword(keyword: str) -> str:
     word = keyword.strip().upper()
     if not (2 <= len(word) <= 20) or not all(c.isalnum() or c in "-_" for c in word):
@@ -56,7 +55,7 @@ def clean_keyword(keyword: str) -> str:
     return word
 
 
-class Subscribers:
+class Subscribers(Audience):
     def __init__(self, engine: Engine, country: str = "GB") -> None:
         self.engine = engine
         self.country = country
@@ -270,13 +269,17 @@ class Subscribers:
             ).rowcount
         return bool(changed)
 
-    def set_stopped(self, phone: str, stopped: bool, *, method: str = "sms", by: str = "") -> None:
-        """A global STOP (or START): no broadcast of any list while stopped."""
+    def set_stopped(
+        self, phone: str, stopped: bool, *, method: str = "sms", by: str = "", email: bool = False
+    ) -> None:
+        """A global STOP (or START) of one channel: no broadcast text of any list while
+        stopped; with `email`, no alert email (STOP EMAIL: the texts go on)."""
         number = normalise(phone, self.country)
+        column, action = ("email_stopped", "-email") if email else ("stopped", "")
         with self.engine.begin() as conn:
             sub = self._subscriber(conn, number)
-            conn.execute(update(Subscriber).where(Subscriber.id == sub).values(stopped=stopped))
-            self._consent(conn, sub, None, "stop" if stopped else "start", method, by)
+            conn.execute(update(Subscriber).where(Subscriber.id == sub).values({column: stopped}))
+            self._consent(conn, sub, None, ("stop" if stopped else "start") + action, method, by)
 
     def set_quiet(self, phone: str, start: int | None, end: int | None) -> None:
         number = normalise(phone, self.country)
@@ -287,6 +290,61 @@ class Subscribers:
                 .where(Subscriber.id == sub)
                 .values(quiet_from=start, quiet_to=end)
             )
+
+    def set_email(self, phone: str, email: str | None, *, channel: str | None = None) -> list[str]:
+        """A person's address ("" removes it) and channel; None keeps either as it is.
+        Returns what changed, for the audit log (never the address: no erase reaches
+        there). A new address gets a new leave token; an email STOP stays in force."""
+        number = normalise(phone, self.country)
+        address = None if email is None else clean_email(email) if email.strip() else ""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(Subscriber.id, Subscriber.email, Subscriber.channel).where(
+                    Subscriber.phone == number
+                )
+            ).first()
+            if row is None:
+                raise SubscriberError(f"{number} is not a subscriber")
+            new_email = row.email if address is None else (address or None)
+            if channel is None and row.channel in BY_EMAIL and not new_email:
+                raise InvalidChannel(f"they get alerts by {row.channel}: choose sms first")
+            new_channel = clean_channel(channel or row.channel, new_email)
+            values: dict[str, object] = {}
+            if new_email != row.email:
+                token = secrets.token_urlsafe(16) if new_email else None
+                values.update(email=new_email, email_token=token)
+            if new_channel != row.channel:
+                values["channel"] = new_channel
+            if values:
+                conn.execute(update(Subscriber).where(Subscriber.id == row.id).values(values))
+        changes = [f"channel {new_channel}"] if "channel" in values else []
+        if "email" in values:
+            done = "changed" if new_email and row.email else "set" if new_email else "removed"
+            changes.insert(0, f"email {done}")
+        return changes
+
+    def stop_email(self, token: str, by: str) -> bool:
+        """The email channel's STOP, from the leave link: everyone with the link's address
+        stops getting emails (the page asks about the address); their texts go on.
+        False for a token nobody holds."""
+        address = self.email_of(token)
+        if address is None:
+            return False
+        with self.engine.begin() as conn:
+            ids = conn.scalars(
+                select(Subscriber.id).where(
+                    Subscriber.email == address, Subscriber.email_stopped.is_(False)
+                )
+            ).all()
+            conn.execute(
+                update(Subscriber).where(Subscriber.id.in_(ids)).values(email_stopped=True)
+            )
+            for sub in ids:
+                self._consent(conn, sub, None, "stop-email", "email", by)
+        for sub in ids:
+            audit.record(self.engine, by, "email-stopped", f"subscriber {sub}")
+        log.info("emails stopped by %s for subscribers %s", by, list(ids))
+        return True
 
     def erase(self, phone: str, *, by: str) -> bool:
         """Remove a person's data on request; the consent trail keeps only dates and ids."""
@@ -305,6 +363,9 @@ class Subscribers:
                     stopped=True,
                     quiet_from=None,
                     quiet_to=None,
+                    email=None,
+                    email_token=None,
+                    channel="sms",
                     erased_at=utcnow(),
                 )
             )
@@ -312,59 +373,6 @@ class Subscribers:
         audit.record(self.engine, by, "subscriber-erased", f"subscriber {sub}")
         log.info("subscriber %d erased by %s", sub, by)
         return True
-
-    def recipients(self, list_ids: Sequence[int]) -> list[Recipient]:
-        """Who a broadcast to these lists reaches, in sending order: lists in the order
-        given, key contacts first within each, each number once, opted-out left out."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    Subscriber.phone,
-                    Subscriber.id,
-                    Membership.list_id,
-                    Membership.key_contact,
-                    Membership.joined_at,
-                )
-                .join(Membership, Membership.subscriber_id == Subscriber.id)
-                .where(
-                    Membership.list_id.in_(list_ids),
-                    Membership.active,
-                    Subscriber.stopped.is_(False),
-                    Subscriber.phone.is_not(None),
-                )
-            ).all()
-        order = {list_id: n for n, list_id in enumerate(list_ids)}
-        rows = sorted(rows, key=lambda r: (order[r.list_id], not r.key_contact, r.joined_at, r.id))
-        seen: set[str] = set()
-        chosen: list[Recipient] = []
-        for r in rows:
-            if r.phone not in seen:
-                seen.add(r.phone)
-                chosen.append(Recipient(r.phone, r.id, r.list_id, r.key_contact))
-        return chosen
-
-    def may_receive(self, phone: str, list_id: int | None) -> bool:
-        """The check just before a broadcast goes: still subscribed, not stopped."""
-        with self.engine.connect() as conn:
-            q = (
-                select(Subscriber.stopped, Membership.active)
-                .outerjoin(
-                    Membership,
-                    (Membership.subscriber_id == Subscriber.id) & (Membership.list_id == list_id),
-                )
-                .where(Subscriber.phone == phone)
-            )
-            row = conn.execute(q).first()
-        return row is not None and not row.stopped and (list_id is None or bool(row.active))
-
-    def quiet_hours(self, phone: str) -> tuple[int, int] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(Subscriber.quiet_from, Subscriber.quiet_to).where(Subscriber.phone == phone)
-            ).first()
-        if row is None or row.quiet_from is None or row.quiet_to is None:
-            return None
-        return int(row.quiet_from), int(row.quiet_to)
 
     def count(self) -> int:
         with self.engine.connect() as conn:

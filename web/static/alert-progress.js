@@ -21,6 +21,29 @@
     return Number(n).toLocaleString("en-GB");
   }
 
+  // "by fastsms: sent 480, delivered 20", one line a channel, shown once an alert goes
+  // by more than the SIMs. Names go in as text, never as HTML.
+  function channels(rows) {
+    var section = document.getElementById("by-channel-section");
+    var list = document.getElementById("by-channel");
+    if (!section || !list) return;
+    while (list.firstChild) list.removeChild(list.firstChild);
+    rows.forEach(function (c) {
+      var item = document.createElement("li");
+      var name = document.createElement("b");
+      var counts = document.createElement("span");
+      item.setAttribute("data-channel", c.channel);
+      name.textContent = "by " + c.label;
+      counts.className = "channel-summary";
+      counts.textContent = c.summary;
+      item.appendChild(name);
+      item.appendChild(document.createTextNode(": "));
+      item.appendChild(counts);
+      list.appendChild(item);
+    });
+    section.hidden = rows.length === 0;
+  }
+
   function apply(p) {
     var total = Math.max(p.recipients, p.done + p.queued + p.sending);
     bar.setAttribute("aria-valuemax", total);
@@ -32,6 +55,7 @@
     STATES.forEach(function (state) { set("count-" + state, count(p[state])); });
     set("progress-done", count(p.done));
     set("progress-recipients", count(p.recipients));
+    channels(p.channels || []);
     set("alert-status", p.status);
     document.getElementById("alert-status").setAttribute("data-status", p.status);
   }

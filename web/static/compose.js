@@ -27,6 +27,24 @@
     set("preview-error", message);
     FIGURES.forEach(function (name) { set("preview-" + name, "-"); });
     set("preview-warning", "");
+    channels([], false);
+  }
+
+  // Each channel's share (SIMs, a hosted service, email): shown only when more than the
+  // SIMs take one. Text goes in as text: a service's name is never read as HTML.
+  function channels(rows, split) {
+    var table = document.getElementById("preview-channels");
+    if (!table) return;
+    var body = table.tBodies[0];
+    while (body.firstChild) body.removeChild(body.firstChild);
+    rows.forEach(function (c) {
+      var row = body.insertRow();
+      row.setAttribute("data-channel", c.channel);
+      [c.label, count(c.recipients), c.cost, c.time].forEach(function (text) {
+        row.insertCell().textContent = text;
+      });
+    });
+    table.hidden = !split;
   }
 
   function show(data) {
@@ -39,6 +57,7 @@
     set("preview-finish", data.finish);
     set("preview-warning", data.warning);
     set("preview-text", data.text);
+    channels(data.channels || [], data.split);
     var notes = document.getElementById("preview-notes");
     while (notes.firstChild) notes.removeChild(notes.firstChild);
     data.notes.forEach(function (note) {
