@@ -123,13 +123,13 @@ def test_export_writes_both_columns_escaped_and_never_restarts_a_stopped_email(
             link = conn.scalar(select(Subscriber.email_token).where(Subscriber.phone == phone))
         assert subs.stop_email(str(link), "leave-link")
     rows = exported(engine)
-    assert rows[0] == ["phone", "name", "lists", "email", "channel"]
+    assert rows[0] == ["phone", "name", "lists", "email", "channel", "location"]
     assert rows[1:] == [
-        [f"'{mobile(1)}", "P1", "North", "'=cmd@example.org", "both"],
-        [f"'{mobile(2)}", "P2", "North", "bo@example.org", "email"],
-        [f"'{mobile(3)}", "P3", "North", "", "sms"],  # texts only now; no address to restart
+        [f"'{mobile(1)}", "P1", "North", "'=cmd@example.org", "both", ""],
+        [f"'{mobile(2)}", "P2", "North", "bo@example.org", "email", ""],
+        [f"'{mobile(3)}", "P3", "North", "", "sms", ""],  # texts only now; no address to restart
         # P4 left the emails and had nothing else: left out
-        [f"'{mobile(5)}", "P5", "North", "", "sms"],
+        [f"'{mobile(5)}", "P5", "North", "", "sms", ""],
     ]
 
 

@@ -276,7 +276,10 @@ def test_a_name_two_lists_share_must_be_given_as_a_keyword(engine: Engine, tmp_p
         ("phone,name,lists\n".encode("utf-16"), "the file is UTF-16"),
         (b"phone,name\n", "line 1: the header needs phone,name,lists; missing lists"),
         (b"\nnumber,name,lists\n", "line 2: the header needs phone,name,lists; missing phone"),
-        (b"phone,name,lists,fax\n", "the header is phone,name,lists (and email,channel if"),
+        (
+            b"phone,name,lists,fax\n",
+            "the header is phone,name,lists (and email,channel,location if",
+        ),
         (b"phone,name,lists,email,email\n", "not phone,name,lists,email,email"),
     ],
 )
@@ -355,7 +358,7 @@ def test_export_writes_formulas_and_numbers_as_text_and_markup_unchanged(
     path = tmp_path / "out.csv"
     assert export_csv(engine, path) == len(HOSTILE_NAMES)
     rows = cells(path.read_text(encoding="utf-8-sig"))
-    assert rows[0] == ["phone", "name", "lists", "email", "channel"]
+    assert rows[0] == ["phone", "name", "lists", "email", "channel", "location"]
     assert [r[0] for r in rows[1:]] == [f"'{mobile(i)}" for i in range(len(HOSTILE_NAMES))]
     assert [r[1] for r in rows[1:]] == [
         '\'=HYPERLINK("http://x.example","click")',
@@ -424,8 +427,8 @@ def test_export_leaves_out_stopped_erased_and_listless_people(
     out = io.StringIO()
     assert export_csv(engine, out, by="officer.jones") == 2
     assert cells(out.getvalue())[1:] == [
-        [f"'{mobile(1)}", "Stays", "North", "", "sms"],
-        [f"'{mobile(5)}", "Left one", "Shop watch", "", "sms"],
+        [f"'{mobile(1)}", "Stays", "North", "", "sms", ""],
+        [f"'{mobile(5)}", "Left one", "Shop watch", "", "sms", ""],
     ]
     entry = audit.entries(engine, action="subscribers-exported")[0]
     assert (entry.actor, entry.detail) == ("officer.jones", "2 people")
@@ -444,7 +447,7 @@ def test_a_list_name_that_would_not_read_back_is_exported_as_its_keyword(
     path = tmp_path / "out.csv"
     export_csv(engine, path)
     assert cells(path.read_text(encoding="utf-8-sig"))[1] == [
-        f"'{mobile(1)}", "", "FARMA;FARMB;NCOAST", "", "sms"
+        f"'{mobile(1)}", "", "FARMA;FARMB;NCOAST", "", "sms", ""
     ]  # fmt: skip
     assert import_csv(engine, path).bad == []
 
@@ -458,7 +461,7 @@ def test_an_export_file_is_private_replaced_whole_and_opens_in_excel_as_utf8(
     path.chmod(0o644)
     export_csv(engine, path)
     data = path.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfphone,name,lists,email,channel\r\n")
+    assert data.startswith(b"\xef\xbb\xbfphone,name,lists,email,channel,location\r\n")
     assert "Siân".encode() in data and b"old contents" not in data
     assert path.stat().st_mode & 0o777 == 0o600
     assert os.listdir(tmp_path).count("out.csv") == 1 and len(list(tmp_path.glob(".out*"))) == 0

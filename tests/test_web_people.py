@@ -317,17 +317,17 @@ def test_the_export_reads_back_and_neutralises_formulas(
     status, kind, data = fetch(browser, "/subscribers/export.csv")
     assert status == 200 and kind.startswith("text/csv")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == ["phone", "name", "lists", "email", "channel"]
+    assert rows[0] == ["phone", "name", "lists", "email", "channel", "location"]
     assert rows[1:] == [
-        ["'" + TOM, "Tom Wright", "Docking farms;North coast", "", "sms"],
-        ["'" + ANN, "Ann Bell", "North coast", "", "sms"],
-        ["'" + RAVI, "'=HYPERLINK(1)", "North coast", "", "sms"],
+        ["'" + TOM, "Tom Wright", "Docking farms;North coast", "", "sms", ""],
+        ["'" + ANN, "Ann Bell", "North coast", "", "sms", ""],
+        ["'" + RAVI, "'=HYPERLINK(1)", "North coast", "", "sms", ""],
     ]
     assert [csv_io.unescape_cell(c) for c in rows[3][:3]] == [RAVI, "=HYPERLINK(1)", "North coast"]
     docking = subs.require_list("DOCKING").id
     _, _, one_list = fetch(browser, f"/lists/{docking}/members.csv")
     assert list(csv.reader(io.StringIO(one_list.decode("utf-8-sig"))))[1:] == [
-        ["'" + TOM, "Tom Wright", "Docking farms", "", "sms"]
+        ["'" + TOM, "Tom Wright", "Docking farms", "", "sms", ""]
     ]
     assert [a for a, _ in actions(engine, "operator1")][-2:] == ["subscribers-exported"] * 2
 

@@ -87,6 +87,7 @@ def seeded(engine: Engine, db_url: str) -> Iterator[Seeded]:
         "dashboard.index": "/",
         "dashboard.inbox": "/inbox",
         "dashboard.audit_log": "/audit",
+        "dashboard.watch": "/watch",
         "alerts.index": "/alerts/",
         "alerts.detail": f"/alerts/{alert.ref}",
         "alerts.progress": f"/alerts/{alert.ref}/progress",
@@ -115,6 +116,8 @@ def seeded(engine: Engine, db_url: str) -> Iterator[Seeded]:
         "api.sightings": "/api/v1/sightings",
         "api.alert": f"/api/v1/alerts/{alert.ref}",
         "api.status": "/api/v1/status",
+        "api.api_map": "/api/v1/map",
+        "map.index": "/map",
         "leave.ask": f"/leave/{leave}",
     }
     yield Seeded(server.url, paths, users.new_api_token(engine, viewer.id))

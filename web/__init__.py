@@ -55,6 +55,9 @@ def create_app(
         rota,
         sightings,
     )
+    from web import (
+        map as map_page,
+    )
 
     auth.init_app(app)
     # Every template shows a number through these: the one rule of who sees it whole.
@@ -65,6 +68,7 @@ def create_app(
         dashboard.bp,
         alerts.bp,
         sightings.bp,
+        map_page.bp,
         people.bp,
         people_lists.bp,
         rota.bp,

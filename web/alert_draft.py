@@ -4,11 +4,13 @@ it is to go, and its preview as the page and compose.js show it.
 The text and the time are made by `gateway.alerts.compose`, as for the CLI's `smsgw alert`
 and the API (a template rendered with its fields, or the free text), and previewed by
 `gateway.alerts.preview.preview_alert`, the CLI's --preview, so the console shows the
-numbers the daemon will spend.
+numbers the daemon will spend. A place and a radius narrow it to the members that close
+(`gateway.alerts.near`, as `smsgw alert --near`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,10 +18,12 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from gateway.alerts.compose import Composed, compose_alert, find_template
-from gateway.alerts.preview import AlertPreview
+from gateway.alerts.near import BadPlace, Near, NoPlace, NoRadius, near_alert
+from gateway.alerts.preview import AlertPreview, near_summary
 from gateway.alerts.service import AlertError
 from gateway.alerts.templates import Template, Templates
 from gateway.core import clock
+from gateway.core.geo import Point
 from web.channel_view import beyond_sims, share_rows
 
 FIELD = "field_"  # form inputs for a template's fields are named field_<name>
@@ -35,6 +39,9 @@ class Draft:
     footer: str = ""
     smart: bool = True
     send_at: str = ""  # as <input type="datetime-local"> sent it: the gateway's wall clock
+    near: str = ""  # a place, grid reference or lat,lon as typed: only the members near it
+    radius_km: str = ""  # as typed
+    include_unplaced: bool = False
 
     @classmethod
     def from_form(cls, form: MultiDict[str, str]) -> Draft:
@@ -48,6 +55,9 @@ class Draft:
             footer=form.get("footer", ""),
             smart="smart" in form,
             send_at=form.get("send_at", "").strip(),
+            near=form.get("near", "").strip(),
+            radius_km=form.get("radius_km", "").strip(),
+            include_unplaced="include_unplaced" in form,
         )
 
     def chosen(self, templates: Templates) -> Template | None:
@@ -70,13 +80,27 @@ class Draft:
         except clock.BadTime:
             raise AlertError("give the time to send as a date and a time") from None
 
+    def where(self, places: Mapping[str, Point]) -> Near | None:
+        """The shared place step, with the form's words for what it cannot use."""
+        try:
+            return near_alert(self.near, self.radius_km, self.include_unplaced, places)
+        except NoRadius:
+            raise AlertError(
+                "give a radius in km for the place, or leave the place empty"
+            ) from None
+        except NoPlace:
+            raise AlertError("give a place (a grid reference, lat,lon or a village)") from None
+        except BadPlace as exc:
+            raise AlertError(f"Near: {exc}") from None
+
     def hidden(self) -> list[tuple[str, str]]:
         """The draft as hidden inputs, to carry it through the confirmation page."""
         pairs = [("lists", name) for name in self.lists]
         pairs += [("template", self.template), ("text", self.text), ("footer", self.footer)]
         pairs += [(FIELD + k, v) for k, v in self.fields.items()]
         pairs += [("send_at", self.send_at)] + ([("smart", "on")] if self.smart else [])
-        return pairs
+        pairs += [("near", self.near), ("radius_km", self.radius_km)]
+        return pairs + ([("include_unplaced", "on")] if self.include_unplaced else [])
 
 
 def finish(shown: AlertPreview, zone: clock.Zone, now: datetime | None = None) -> str:
@@ -104,6 +128,7 @@ def preview_data(shown: AlertPreview, zone: clock.Zone) -> dict[str, Any]:
         "parts": p.parts,
         "recipients": p.recipients,
         "total_parts": p.total_parts,
+        "near": near_summary(shown),
         "finish": finish(shown, zone),
         "warning": ""
         if e.covered

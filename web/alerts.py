@@ -2,7 +2,8 @@
 progress, cancel and resend.
 
 Everything goes through `gateway.alerts.service.Alerts` and `gateway.alerts.preview`, the code the
-CLI uses, so an alert sent here costs and reaches what the preview said.
+CLI uses, so an alert sent here costs and reaches what the preview said. The form may be
+opened with a place (`?near=TF 783 385&radius_km=5`): a sighting's page offers that.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from gateway.alerts.compose import Composed
+from gateway.alerts.near import Near
 from gateway.alerts.preview import AlertPreview, preview_alert
 from gateway.alerts.service import AlertError, AlertInfo, Alerts, phase
 from gateway.alerts.templates import Templates
 from gateway.core import clock
 from gateway.core.errors import GatewayError
+from gateway.core.geo import places
 from web.alert_draft import Draft, preview_data
+from web.alert_near import NEAR_KM, near_ref
 from web.auth import role_required
 from web.channel_view import beyond_sims, progress_rows
 from web.context import config, engine, services, shown_number
@@ -30,6 +34,12 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 LIVE = ("scheduled", "sending")  # phases an operator can still cancel
 SHOWN = 100  # alerts on the list page
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
+
+
+@bp.app_context_processor
+def _near_offer() -> dict[str, Any]:
+    """For a sighting's page (templates/_alert_near.html): alert the farms near it."""
+    return {"alert_near_ref": near_ref, "alert_near_km": NEAR_KM}
 
 
 def _alerts() -> Alerts:
@@ -56,6 +66,11 @@ def _list_names() -> dict[int, str]:
     return {x.id: x.name for x in services().subscribers.lists()}
 
 
+def _where(draft: Draft) -> Near | None:
+    wanted = draft.near or draft.radius_km or draft.include_unplaced
+    return draft.where(places(config())) if wanted else None
+
+
 def _composed(draft: Draft, *, when: bool = True) -> Composed:
     return draft.compose(Templates(engine()), config().gateway.timezone, when=when)
 
@@ -72,6 +87,7 @@ def _preview(draft: Draft, composed: Composed | None = None) -> AlertPreview:
         smart=draft.smart,
         settings=cfg.modems,
         reach=services().alerts.reach,
+        near=_where(draft),
     )
 
 
@@ -124,10 +140,12 @@ def index() -> Any:
 @bp.route("/new", methods=["GET", "POST"])
 @role_required("operator")
 def new() -> Any:
-    """GET: an empty form. POST: "template" re-draws the form with the template's fields,
-    "preview" adds the preview, "confirm" moves on to the confirmation page."""
+    """GET: an empty form, or one with a place (?near=TF 783 385&radius_km=5). POST:
+    "template" re-draws the form with the template's fields, "preview" adds the preview,
+    "confirm" moves on to the confirmation page."""
     if request.method == "GET":
-        return _compose(Draft())
+        place, km = (request.args.get(k, "").strip() for k in ("near", "radius_km"))
+        return _compose(Draft(near=place, radius_km=km))
     draft = Draft.from_form(request.form)
     action = request.form.get("action", "")
     if action != "confirm":
@@ -140,7 +158,9 @@ def new() -> Any:
         if not shown["text"]:
             raise AlertError("an alert needs a text")
         if not shown["recipients"]:
-            raise AlertError("nobody on the chosen lists can receive it")
+            near = _where(draft)
+            where = f" {near.describe()}" if near else ""
+            raise AlertError(f"nobody on the chosen lists{where} can receive it")
     except GatewayError as exc:
         return _compose(draft, error=str(exc))
     names = {x.keyword: x.name for x in services().subscribers.lists()}
@@ -172,6 +192,7 @@ def send() -> Any:
     draft = Draft.from_form(request.form)
     try:
         composed = _composed(draft)
+        near = _where(draft)
         made = _alerts().create(
             composed.text,
             draft.lists,
@@ -179,6 +200,10 @@ def send() -> Any:
             send_at=composed.send_at,
             footer=composed.footer,
             smart=draft.smart,
+            near=near.centre if near else None,
+            radius_km=near.radius_km if near else None,
+            include_unplaced=near.include_unplaced if near else False,
+            near_text=near.text if near else "",
         )
     except GatewayError as exc:
         return _compose(draft, error=str(exc))

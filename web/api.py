@@ -19,11 +19,13 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from gateway.alerts.compose import Composed, TimePassed, compose_alert
+from gateway.alerts.near import Near, NearError, near_alert, reached_by_text
 from gateway.alerts.service import AlertInfo, Alerts, phase
 from gateway.alerts.templates import Templates
 from gateway.app.status import status_report
 from gateway.core import audit, clock, users
 from gateway.core.errors import GatewayError
+from gateway.core.geo import places
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.sightings.desk import STATUSES
 from gateway.sightings.queries import as_json
@@ -184,6 +186,26 @@ def _composed(body: dict[str, Any]) -> Composed:
         _fail(400, "send_at is in the past")
 
 
+def _near(body: dict[str, Any]) -> Near | None:
+    """`near`, `radius_km` and `include_unplaced`, checked as the CLI and the console
+    check them (gateway/alerts/near.py)."""
+    place = _text_field(body, "near") if body.get("near") is not None else None
+    radius_km = body.get("radius_km")
+    if radius_km is not None and (
+        isinstance(radius_km, bool) or not isinstance(radius_km, int | float)
+    ):
+        _fail(400, "radius_km must be a number of km")
+    unplaced = body.get("include_unplaced", False)
+    if not isinstance(unplaced, bool):
+        _fail(400, "include_unplaced must be true or false")
+    if place is None and radius_km is None and not unplaced:
+        return None  # the whole lists: no gazetteer to build
+    try:
+        return near_alert(place, radius_km, unplaced, places(config()))
+    except NearError as exc:
+        _fail(400, f"near: {exc}")
+
+
 def _alert_json(info: AlertInfo, alerts: Alerts) -> dict[str, Any]:
     names = {x.id: x.name for x in alerts.subscribers.lists()}
     progress = alerts.progress(info.ref)
@@ -198,6 +220,7 @@ def _alert_json(info: AlertInfo, alerts: Alerts) -> dict[str, Any]:
         "send_at": _iso(info.send_at),
         "progress": progress,
         "by_channel": alerts.by_channel([info.id])[info.id],  # "sim", a service, "email"
+        "near": info.near.as_json() if info.near else None,
     }
 
 
@@ -209,14 +232,24 @@ def send_alert(account: users.Account) -> Any:
     if not isinstance(lists, list) or not lists or not all(isinstance(x, str) for x in lists):
         _fail(400, "lists must be a non-empty array of list names")
     alerts = _alerts()
+    near = _near(body)
     try:
         draft = _composed(body)
-        made = alerts.create(draft.text, lists, by=account.username, send_at=draft.send_at)
+        made = alerts.create(
+            draft.text,
+            lists,
+            by=account.username,
+            send_at=draft.send_at,
+            near=near.centre if near else None,
+            radius_km=near.radius_km if near else None,
+            include_unplaced=near.include_unplaced if near else False,
+            near_text=near.text if near else "",
+        )
     except GatewayError as exc:
         _fail(400, str(exc))
     reply = _alert_json(made, alerts)
     if made.status == "scheduled":  # nobody is queued yet: say who it would reach now
-        reply["recipients"] = len(alerts.subscribers.recipients(made.list_ids))
+        reply["recipients"] = len(reached_by_text(alerts.subscribers, made.list_ids, made.near))
     return jsonify(reply), 201, {"Location": url_for(".alert", ref=made.ref)}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_login import login_required
 
 from gateway.app import reports
@@ -16,12 +16,14 @@ from gateway.sightings import queries as sighting_queries
 from web.auth import role_required
 from web.channel_view import sender_counts, senders
 from web.context import config, engine, services
+from web.sighting_live import feed, with_standing
 from web.sighting_view import desk, number, when
 from web.sightings import view_rows
 
 bp = Blueprint("dashboard", __name__)
 
 OPEN_SHOWN = 25  # open sightings on the dashboard; the rest are a click away
+TAKEN_SHOWN = 10  # taken and not yet closed: who has what
 ROTA_DAYS = 7
 
 
@@ -34,6 +36,7 @@ def index() -> Any:
     primary, backup = sightings.rota.on_duty()
     sent, received = reports.messages_last_hour(eng)
     sims, others = senders(modem_status.all_modems(eng))
+    now = utcnow()
     return render_template(
         "dashboard.html",
         counts=services().outbox.counts(),
@@ -44,7 +47,10 @@ def index() -> Any:
         last_hour=sent,
         received_last_hour=received,
         inbound=services().inbox.recent(10),
-        open_rows=view_rows(sightings.search(status="open", limit=OPEN_SHOWN)),
+        open_rows=with_standing(view_rows(sightings.search(status="open", limit=OPEN_SHOWN)), now),
+        taken_rows=with_standing(
+            view_rows(sightings.search(status="acknowledged", limit=TAKEN_SHOWN)), now
+        ),
         sighting_counts=sightings.counts(),
         hot=sighting_queries.hot_vehicles(eng, cfg.rota.correlation_window),
         primary=primary,
@@ -53,8 +59,17 @@ def index() -> Any:
         gaps=sightings.rota.gaps(ROTA_DAYS),
         when=when,
         number=number,
-        updated=when(utcnow(), "%H:%M:%S"),
+        updated=when(now, "%H:%M:%S"),
     )
+
+
+@bp.route("/watch")
+@login_required
+def watch() -> Any:
+    """The open reports for static/watch.js, polled from every page."""
+    response = jsonify(feed())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/inbox")

@@ -3,7 +3,8 @@ in people_csv (same /subscribers prefix); lists are web/people_lists.py, at /lis
 
 Viewers read with numbers and email addresses masked; only operators and admins see them
 whole (to ring or write back) and change anything. A person gets alerts by text, email or
-both (their channel); an address is checked by gateway/subscribers/emails.py. Audit
+both (their channel); an address is checked by gateway/subscribers/emails.py, a location
+(where they are, for alerts near a place; whole to operators only) by whereabouts.py. Audit
 details name the subscriber by id, never by number, name or address: the audit log is
 append-only, so it must hold nothing an erase removes.
 """
@@ -18,6 +19,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from gateway.core import audit, clock
+from gateway.core.geo import BadLocation
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.subscribers import search as subscriber_search
 from gateway.subscribers.csv_rows import clean_name
@@ -40,7 +42,7 @@ bp.register_blueprint(people_csv.bp)
 
 MAX_PAGE = 100_000  # far past the last page of any force; keeps OFFSET a small integer
 CHANNEL_NAMES = {"sms": "text", "email": "email", "both": "text and email"}
-EMAIL_ERRORS = (InvalidEmail, InvalidChannel)
+FIELD_ERRORS = (InvalidEmail, InvalidChannel, BadLocation)  # the fields checked first
 
 
 @bp.context_processor
@@ -95,7 +97,7 @@ def add() -> Any:
     chosen = set(request.form.getlist("list", type=int))
     try:
         person = _add(lists, chosen)
-    except (InvalidNumber, SubscriberError, *EMAIL_ERRORS) as exc:
+    except (InvalidNumber, SubscriberError, *FIELD_ERRORS) as exc:
         page = render_template(
             "subscriber_new.html", lists=lists, form=request.form, chosen=chosen, error=str(exc)
         )
@@ -155,11 +157,14 @@ def _detail(person: Person, error: str = "", form: Any = None) -> str:
 def edit(subscriber_id: int) -> Any:
     person = _person(subscriber_id)
     subs = subscribers()
-    try:  # first: a bad address changes nothing else
+    location = request.form.get("location")
+    try:  # first: a bad address or location changes nothing else
+        if location is not None:
+            subs.read_location(location)
         by_email = subs.set_email(
             person.phone, request.form.get("email"), channel=request.form.get("channel")
         )
-    except EMAIL_ERRORS as exc:
+    except FIELD_ERRORS as exc:
         return _detail(person, str(exc), request.form), 400
     changes = _apply_lists(
         subs,
@@ -172,6 +177,8 @@ def edit(subscriber_id: int) -> Any:
         subs.rename(person.phone, name)
         changes.append("name changed")
     changes += by_email
+    if location is not None and (moved := subs.set_location(person.phone, location)):
+        changes.append(moved)
     if changes:
         detail = f"subscriber {person.id}: " + "; ".join(changes)
         audit.record(engine(), current_user.username, "subscriber-changed", detail)

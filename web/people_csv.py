@@ -65,6 +65,7 @@ def import_file() -> Any:
             country=config().gateway.country,
             skip_bad=skip_bad,
             by=current_user.username,
+            gazetteer=config().rota.gazetteer,
         )
     except (csv_io.CsvError, csv_io.ImportConflict) as exc:
         return render_template("subscriber_import.html", error=str(exc), skip_bad=skip_bad), 400

@@ -67,6 +67,21 @@ def _week_span(monday: date) -> tuple[datetime, datetime]:
     return _utc(midnight), _utc(midnight + timedelta(days=7))
 
 
+def tense(cell: coverage.GridCell, now: datetime) -> tuple[str, float]:
+    """("past", 0) once a slot's real time is over, ("now", how far into it, 0-100) while
+    it runs, else ("", 0): an hour gone by with nobody on duty is history, not a gap to
+    fill, and the grid must not paint it like one."""
+    total = sum((b - a).total_seconds() for a, b in cell.spans)
+    if not total:
+        return "", 0.0
+    if all(b <= now for _, b in cell.spans):
+        return "past", 0.0
+    if any(a <= now < b for a, b in cell.spans):
+        done = sum((min(b, now) - a).total_seconds() for a, b in cell.spans if a <= now)
+        return "now", round(100 * done / total, 1)
+    return "", 0.0
+
+
 def _shown_phone(op: OperatorInfo) -> str:
     """Viewers read the rota but have no business calling an officer directly."""
     return shown_number(op.phone)
@@ -95,6 +110,7 @@ def _page(monday: date, *, error: str = "", form: Any = None, status: int = 200)
         timedelta_week=timedelta(days=7),
         zone=config().gateway.timezone,
         today=datetime.now(_zone()).date(),
+        tense=lambda cell: tense(cell, now),
         error=error,
         form=form or {},
     )

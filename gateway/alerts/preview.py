@@ -2,7 +2,8 @@
 
 The same `preview` the daemon's text goes through, the recipients the alert would reach,
 and a finish time from each modem's measured rate and what is left of its daily budget;
-beyond the SIMs, each channel's share, cost and time.
+beyond the SIMs, each channel's share, cost and time. For an alert near a place, how many
+are within the radius and how many members have no location (`near_summary`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, func, select
 
 from gateway.alerts.cost import Estimate, ModemRate, Preview, estimate_finish, preview
+from gateway.alerts.near import Near, reached_by_email, reached_by_text
 from gateway.alerts.reach import EMAIL, SIM, Reach, Share
 from gateway.core.config import ModemConfig
 from gateway.core.db import utcnow
@@ -47,11 +49,32 @@ class ChannelShare:
 
 
 @dataclass(frozen=True)
+class NearCount:
+    """An alert near a place: who the radius holds, and who has no location to measure."""
+
+    near: Near
+    within: int  # text recipients within the radius
+    unplaced: int  # members it could reach who have no location (included or not)
+
+
+@dataclass(frozen=True)
 class AlertPreview:
     preview: Preview
     estimate: Estimate  # the SIMs' share
     modems: tuple[ModemRate, ...]
     channels: tuple[ChannelShare, ...] = ()
+    near: NearCount | None = None
+
+
+def near_summary(shown: AlertPreview) -> str:
+    """What the CLI's --preview and the console say of an alert near a place: "12 within
+    5 km of TF 783 385; 3 members have no location (not included)"; "" for the whole lists."""
+    if shown.near is None:
+        return ""
+    n = shown.near
+    have = "1 member has" if n.unplaced == 1 else f"{n.unplaced:,} members have"
+    added = "included" if n.near.include_unplaced else "not included"
+    return f"{n.within:,} {n.near.describe()}; {have} no location ({added})"
 
 
 def measured_rates(engine: Engine, settings: Sequence[ModemConfig] = ()) -> list[ModemRate]:
@@ -92,12 +115,18 @@ def preview_alert(
     smart: bool = True,
     settings: Sequence[ModemConfig] = (),
     reach: Reach | None = None,
+    near: Near | None = None,
 ) -> AlertPreview:
     """With `reach`, the recipients split as the fan-out would split them (gateway/alerts/
     reach.py): the SIMs' share timed at their rates, each hosted service's share costed in
-    its credits and timed at its `max_per_second`, and the emails."""
+    its credits and timed at its `max_per_second`, and the emails. With `near`, only the
+    members the fan-out would choose by place."""
     ids = list(dict.fromkeys(subscribers.require_list(name).id for name in lists))
-    count = len(subscribers.recipients(ids)) if ids else 0
+    count = len(reached_by_text(subscribers, ids, near)) if ids else 0
+    counted = None
+    if near is not None:
+        within, unplaced = subscribers.recipients_near(ids, near.centre, near.radius_km, False)
+        counted = NearCount(near, len(within), unplaced)
     shown = preview(text, footer=footer, recipients=count, smart=smart)
     rates = measured_rates(engine, settings)
     shares = reach.split(count) if reach is not None else [Share(SIM, count)]
@@ -118,10 +147,10 @@ def preview_alert(
                     )
                 )
         if reach.email_on and ids:
-            emails = len(subscribers.email_recipients(ids))
+            emails = len(reached_by_email(subscribers, ids, near))
             rate = reach.config.email.max_per_second
             channels.append(ChannelShare(EMAIL, emails, None, _at(emails, rate)))
-    return AlertPreview(shown, estimate, tuple(rates), tuple(channels))
+    return AlertPreview(shown, estimate, tuple(rates), tuple(channels), counted)
 
 
 def _at(count: int, per_second: float) -> float:

@@ -1,26 +1,31 @@
 """Alerts: one text to every subscriber of the chosen lists, fast, in a deliberate order.
 
 Recipients go out list by list in the order chosen, key contacts first within each,
-each number once, the opted-out left out. The fan-out commits in chunks so the first
-recipients are on the wire while the rest are still being queued; it is resumable, so a
-crash in the middle queues the rest at the next start and nobody twice.
+each number once, the opted-out left out; an alert `near` a place goes only to the
+members within its radius (gateway/alerts/near.py), chosen when it goes. The fan-out
+commits in chunks so the first recipients are on the wire while the rest are still being
+queued; it is resumable, so a crash in the middle queues the rest at the next start and
+nobody twice. What an alert is and is called: gateway/alerts/info.py.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from gateway.alerts.cost import preview
+from gateway.alerts.info import AlertInfo as AlertInfo
+from gateway.alerts.info import info_of as info_of
+from gateway.alerts.info import phase as phase
+from gateway.alerts.near import Near, near_of, reached_by_email, reached_by_text
 from gateway.alerts.reach import EMAIL, SIM, Reach, Share
 from gateway.core import audit
 from gateway.core.db import temporary_ref, utcnow
 from gateway.core.errors import GatewayError
+from gateway.core.geo import Point
 from gateway.core.models import Alert, InboundMessage, Message
 from gateway.outbox.queue import PRIORITIES, STATES, Outbox
 from gateway.outbox.rows import Item
@@ -35,48 +40,6 @@ MAX_TEXT = 1000  # characters; past this an "alert" is a letter, and costs a for
 
 class AlertError(GatewayError, ValueError):
     """An alert that cannot be sent as asked; the text says why."""
-
-
-@dataclass(frozen=True)
-class AlertInfo:
-    id: int
-    ref: str
-    text: str
-    list_ids: tuple[int, ...]
-    status: str
-    created_by: str
-    created_at: datetime
-    send_at: datetime | None
-    recipients: int
-    started_at: datetime | None  # set when the fan-out has queued every recipient
-
-
-def info_of(row: Any) -> AlertInfo:
-    """An `alerts` row as AlertInfo (the reports read rows themselves)."""
-    ids = tuple(int(x) for x in row.list_ids.split(",") if x)
-    return AlertInfo(
-        row.id,
-        row.ref,
-        row.text,
-        ids,
-        row.status,
-        row.created_by,
-        row.created_at,
-        row.send_at,
-        row.recipients,
-        row.started_at,
-    )
-
-
-def phase(info: AlertInfo, progress: Mapping[str, int]) -> str:
-    """What the control room calls the alert now: every command, page and API answer
-    shows this, never the row's status. The row stays "sending" for good; the alert is
-    finished ("sent") once the fan-out is done and each message is in a final state
-    (sent, delivered, failed, cancelled, opted out): none still waits for a modem."""
-    waiting = progress.get("queued", 0) + progress.get("sending", 0)
-    if info.status == "sending" and info.started_at is not None and not waiting:
-        return "sent"
-    return info.status
 
 
 class Alerts:
@@ -102,12 +65,18 @@ class Alerts:
         footer: str = "",
         smart: bool = True,
         source: str | None = None,
+        near: Point | None = None,
+        radius_km: float | None = None,
+        include_unplaced: bool = False,
+        near_text: str = "",
     ) -> AlertInfo:
         """Record an alert and, unless it is for later, queue it to every recipient now.
 
         The text is what the preview showed: smart-encoded (unless `smart` is off) with
         the footer on its own line. With a `source` (the text that asked for it), an alert
-        already made from that source is returned instead of a second one.
+        already made from that source is returned instead of a second one. With `near`
+        and `radius_km`, only the members that close (and with `include_unplaced`, those
+        with no location); `near_text` is the place as the operator gave it.
         """
         if source is not None:
             made = self.from_source(source)
@@ -115,7 +84,15 @@ class Alerts:
                 return made
         with self.engine.begin() as conn:
             alert_id, _ = self.create_in(
-                conn, text, lists, by=by, send_at=send_at, footer=footer, smart=smart, source=source
+                conn,
+                text,
+                lists,
+                by=by,
+                send_at=send_at,
+                footer=footer,
+                smart=smart,
+                source=source,
+                near=near_of(near, radius_km, include_unplaced, near_text),
             )
         return self.start(alert_id)
 
@@ -130,6 +107,7 @@ class Alerts:
         footer: str = "",
         smart: bool = True,
         source: str | None = None,
+        near: Near | None = None,
     ) -> tuple[int, str]:
         """Record an alert and its audit entry in the caller's transaction, so that what
         else it writes (a relayed report taken) is done with it or not at all; returns its
@@ -158,6 +136,7 @@ class Alerts:
                 "created_at": now,
                 "send_at": send_at if later else None,
                 "source": source,
+                **(near.columns() if near else {}),
             },
         ).scalar_one()
         ref = f"A{1000 + alert_id}"
@@ -166,7 +145,7 @@ class Alerts:
             conn,
             by,
             "alert-scheduled" if later else "alert-sent",
-            f"{ref} to lists {','.join(lists)}: {text}",
+            f"{ref} to lists {','.join(lists)}{near.audited() if near else ''}: {text}",
         )
         return int(alert_id), ref
 
@@ -201,7 +180,7 @@ class Alerts:
             return 0
         chosen: list[Item] = [
             (r.phone, info.text, r.list_id)
-            for r in self.subscribers.recipients(info.list_ids)
+            for r in reached_by_text(self.subscribers, info.list_ids, info.near)
             if r.phone not in done
         ]
         shares = self.reach.split(len(chosen)) if self.reach else [Share(SIM, len(chosen))]
@@ -212,7 +191,7 @@ class Alerts:
         if self.reach is not None and self.reach.email_on:
             emails: list[Item] = [
                 (r.email, info.text, r.list_id)
-                for r in self.subscribers.email_recipients(info.list_ids)
+                for r in reached_by_email(self.subscribers, info.list_ids, info.near)
                 if r.email not in done
             ]
             self._queue(emails, alert_id, EMAIL)

@@ -82,7 +82,7 @@ class Services:
     def subscribers(self) -> Subscribers:
         from gateway.subscribers.service import Subscribers
 
-        return Subscribers(self.engine, self.config.gateway.country)
+        return Subscribers(self.engine, self.config.gateway.country, self.config.rota.gazetteer)
 
     @built_once
     def gate(self) -> SendGate:

@@ -107,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-smart", action="store_true", help="keep characters that force UCS-2")
     p.add_argument("--preview", action="store_true", help="show cost, reach and time; send nothing")
     p.add_argument("--at", default=None, help="ISO time; local time when no zone is given")
+    p.add_argument(
+        "--near", default=None, help='only members near: "TF 783 385", "52.90,0.63", a place'
+    )
+    p.add_argument("--radius-km", default=None, help="with --near: how far, above 0 to 100 km")
+    p.add_argument(
+        "--include-unplaced", action="store_true", help="with --near: and members with no location"
+    )
 
     p = cmd("alerts", "alerting:alerts_cmd", "recent alerts and their progress; cancel; resend")
     _add_config(p)
@@ -155,13 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     subscribers = sub.add_parser("subscribers", help="subscriber CSV import and export")
     subscribers_sub = subscribers.add_subparsers(dest="subscribers_cmd", required=True)
     p = subscribers_sub.add_parser(
-        "import", help="CSV with header phone,name,lists[,email,channel]"
+        "import", help="CSV with header phone,name,lists[,email,channel,location]"
     )
     p.set_defaults(handler="people:subscribers_import")
     _add_config(p)
     p.add_argument("file")
     p.add_argument("--skip-bad", action="store_true", help="import the good rows anyway")
-    p = subscribers_sub.add_parser("export", help="CSV: phone,name,lists,email,channel")
+    p = subscribers_sub.add_parser("export", help="CSV: phone,name,lists,email,channel,location")
     p.set_defaults(handler="people:subscribers_export")
     _add_config(p)
     p.add_argument("file")

@@ -1,16 +1,20 @@
-"""alert: broadcast to lists, now or at a time, or only show what it would cost."""
+"""alert: broadcast to lists, now or at a time, perhaps only to the members near a place,
+or only show what it would cost."""
 
 from __future__ import annotations
 
 import argparse
 
 from gateway.alerts.compose import Composed, NoText, TimePassed, compose_alert
-from gateway.alerts.preview import AlertPreview, preview_alert
+from gateway.alerts.near import BadPlace, BadRadius, Near, NoPlace, NoRadius, near_alert
+from gateway.alerts.preview import AlertPreview, near_summary, preview_alert
 from gateway.alerts.service import AlertError, phase
 from gateway.alerts.templates import TemplateError, Templates
 from gateway.cli.common import fail, load_config, open_db, open_services, print_json
 from gateway.core import audit, clock
+from gateway.core.config import Config
 from gateway.core.errors import GatewayError
+from gateway.core.geo import places
 
 
 def _compose(args: argparse.Namespace, templates: Templates, timezone: str) -> Composed:
@@ -33,6 +37,23 @@ def _compose(args: argparse.Namespace, templates: Templates, timezone: str) -> C
         raise AlertError(f"--at {args.at} is in the past") from None
 
 
+def _near(args: argparse.Namespace, config: Config) -> Near | None:
+    """The shared place step, with its errors in the words of this command's options."""
+    if args.near is None and args.radius_km is None and not args.include_unplaced:
+        return None  # the whole lists: no gazetteer to build
+    try:
+        return near_alert(args.near, args.radius_km, args.include_unplaced, places(config))
+    except NoRadius:
+        raise AlertError("--near needs --radius-km K (km, above 0 to 100)") from None
+    except NoPlace:
+        flag = "--radius-km" if args.radius_km is not None else "--include-unplaced"
+        raise AlertError(f"{flag} needs --near PLACE_OR_GRIDREF") from None
+    except BadRadius as exc:
+        raise AlertError(f"--radius-km: {exc}") from None
+    except BadPlace as exc:
+        raise AlertError(f"--near: {exc}") from None
+
+
 def show(p: AlertPreview) -> None:
     v, e = p.preview, p.estimate
     print(v.text)
@@ -40,6 +61,8 @@ def show(p: AlertPreview) -> None:
         f"--\n{v.encoding}, {v.characters} characters, {v.parts} part(s) a message, "
         f"{v.recipients} recipient(s), {v.total_parts} part(s) in all"
     )
+    if p.near is not None:
+        print(near_summary(p))
     for r in v.replaced:
         print(f"replaced {r.original!r} with {r.replacement!r} ({r.count}x)")
     if v.unencodable:
@@ -64,6 +87,7 @@ def alert(args: argparse.Namespace) -> int:
     engine = services.engine
     try:
         draft = _compose(args, Templates(engine), config.gateway.timezone)
+        near = _near(args, config)
         if args.preview:
             show(
                 preview_alert(
@@ -75,6 +99,7 @@ def alert(args: argparse.Namespace) -> int:
                     smart=not args.no_smart,
                     settings=config.modems,
                     reach=services.alerts.reach,
+                    near=near,
                 )
             )
             return 0
@@ -85,6 +110,10 @@ def alert(args: argparse.Namespace) -> int:
             send_at=draft.send_at,
             footer=draft.footer,
             smart=not args.no_smart,
+            near=near.centre if near else None,
+            radius_km=near.radius_km if near else None,
+            include_unplaced=near.include_unplaced if near else False,
+            near_text=near.text if near else "",
         )
     except GatewayError as exc:
         return fail(str(exc), 2)
@@ -119,6 +148,7 @@ def alerts_cmd(args: argparse.Namespace) -> int:
                     "send_at": a.send_at.isoformat() + "Z" if a.send_at else None,
                     "progress": p,
                     "by_channel": channels[a.id],
+                    "near": a.near.as_json() if a.near else None,
                 }
                 for a, p in rows
             ]
@@ -127,6 +157,8 @@ def alerts_cmd(args: argparse.Namespace) -> int:
     for a, p in rows:
         shown = ", ".join(f"{state} {n}" for state, n in p.items() if n)
         print(f"{a.ref}  {a.created_at:%Y-%m-%d %H:%M}  {phase(a, p):<9} {shown}  {a.text[:60]}")
+        if a.near is not None:
+            print(f"        {a.near.audited().strip()}")
         if len(channels[a.id]) > 1 or set(channels[a.id]) - {"sim"}:
             for channel, states in sorted(channels[a.id].items()):
                 each = ", ".join(f"{state} {n}" for state, n in states.items())

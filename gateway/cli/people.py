@@ -60,7 +60,12 @@ def subscribers_import(args: argparse.Namespace) -> int:
     engine = open_db(config)
     try:
         report = csv_io.import_csv(
-            engine, args.file, country=config.gateway.country, skip_bad=args.skip_bad, by="cli"
+            engine,
+            args.file,
+            country=config.gateway.country,
+            skip_bad=args.skip_bad,
+            by="cli",
+            gazetteer=config.rota.gazetteer,
         )
     except (csv_io.CsvError, csv_io.ImportConflict, OSError) as exc:
         return fail(f"{args.file}: {exc}", 1)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gateway.core import geo
 from gateway.core.errors import GatewayError
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.core.replies import RepliesConfig
@@ -141,7 +142,9 @@ class RotaConfig:
     gap_warning: float = 7200.0  # seconds before a gap starts that the admin is warned
     reminder_before: float = 3600.0  # seconds before a shift that the officer is reminded
     correlation_window: float = 21600.0  # seconds within which reports of one vehicle link
-    gazetteer: tuple[str, ...] = ()  # local place names for the sighting parser (empty: default)
+    # Local place names for the sighting parser (empty: default), each "Name" or placed:
+    # "Name=TF 767 370" or "Name=52.90,0.63" (gateway/core/geo.py).
+    gazetteer: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ class WebConfig:
     secure_cookies: bool = False  # true when the console is served over HTTPS
     # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client.
     trusted_proxies: tuple[str, ...] = ()
+    map_tiles: str = ""  # a tile URL template ({z}/{x}/{y}) behind /map; "" = none
 
 
 MIN_SECRET_KEY = 32  # characters: a short key can be guessed, and then any cookie forged
@@ -235,6 +239,10 @@ def from_dict(raw: dict[str, Any], where: str = "<config>") -> Config:
     _check_email(config.email, where)
     _check_web(config.web, where)
     try:
+        geo.check_gazetteer(config.rota.gazetteer)
+    except geo.BadLocation as exc:
+        raise ConfigError(f"{where}: rota.{exc}") from None
+    try:
         ZoneInfo(config.gateway.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
@@ -287,6 +295,10 @@ def _check_web(web: WebConfig, where: str) -> None:
             raise ConfigError(
                 f"{where}: web.trusted_proxies[{i}] {proxy!r} is not an address or network"
             ) from None
+    if web.map_tiles and not (
+        web.map_tiles.startswith(("https://", "http://")) and "{z}" in web.map_tiles
+    ):
+        raise ConfigError(f"{where}: web.map_tiles must be an http(s) URL with {{z}}, {{x}}, {{y}}")
 
 
 def _check_modems(modems: tuple[ModemConfig, ...], where: str) -> None:

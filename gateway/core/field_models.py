@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.core.base import Base
@@ -63,6 +63,10 @@ class Sighting(Base):
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     escalation: Mapped[int] = mapped_column(Integer, default=0)  # 0 primary, 1 backup, 2 fallback
     escalate_at: Mapped[datetime | None] = mapped_column(default=None)
+    lat: Mapped[float | None] = mapped_column(Float, default=None)  # the best position found
+    lon: Mapped[float | None] = mapped_column(Float, default=None)
+    # What the position was read from: "grid_ref", "place", "postcode" ("": none).
+    located_from: Mapped[str] = mapped_column(String(16), server_default="")  # set on filing
 
     __table_args__ = (
         Index("uq_sightings_inbound", "inbound_id", unique=True),  # one sighting per text

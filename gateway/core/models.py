@@ -277,6 +277,9 @@ class Subscriber(Base):
     channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
     email_stopped: Mapped[bool] = mapped_column(default=False, server_default=false())
     email_token: Mapped[str | None] = mapped_column(String(32), default=None)  # the leave link's
+    location: Mapped[str | None] = mapped_column(String(40), default=None)  # as typed, cleaned
+    lat: Mapped[float | None] = mapped_column(Float, default=None)  # read from `location`
+    lon: Mapped[float | None] = mapped_column(Float, default=None)
     erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
@@ -334,6 +337,13 @@ class Alert(Base):
     cancelled_by: Mapped[str] = mapped_column(String(64), default="")
     # What made it, when making it again must not send it twice ("inbound:<id>" for RELAY).
     source: Mapped[str | None] = mapped_column(String(80), default=None)
+    # Only the members within radius_km of (near_lat, near_lon), and with include_unplaced
+    # those with no location too; NULL: the whole lists (migration 0015).
+    near_lat: Mapped[float | None] = mapped_column(Float, default=None)
+    near_lon: Mapped[float | None] = mapped_column(Float, default=None)
+    radius_km: Mapped[float | None] = mapped_column(Float, default=None)
+    include_unplaced: Mapped[bool] = mapped_column(default=False, server_default=false())
+    near_text: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
     __table_args__ = (Index("uq_alerts_source", "source", unique=True),)
 

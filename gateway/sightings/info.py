@@ -8,10 +8,30 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from gateway.core import geo
 from gateway.core.models import Sighting
 from gateway.sightings.plates import normalise_registration
 
 STATUSES = ("open", "acknowledged", "closed")
+LOCATED_FROM = ("grid_ref", "place", "postcode")  # best first
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a sighting was, read when it was filed from the best location in its text."""
+
+    lat: float
+    lon: float
+    located_from: str  # one of LOCATED_FROM
+    typed_grid: str = ""  # the grid reference texted, when that is what it came from
+
+    @property
+    def grid(self) -> str:
+        """As a grid reference: the one texted, else the 100 m square of the place."""
+        return self.typed_grid or geo.to_grid(geo.Point(self.lat, self.lon), 6)
+
+    def as_json(self) -> dict[str, object]:
+        return {"lat": self.lat, "lon": self.lon, "grid": self.grid, "from": self.located_from}
 
 
 @dataclass(frozen=True)
@@ -28,6 +48,7 @@ class SightingInfo:
     hot: bool
     created_at: datetime
     parsed: dict[str, object]
+    position: Position | None = None  # None: nothing in the text could be placed
 
 
 def found(info: SightingInfo, field: str) -> list[str]:
@@ -46,6 +67,12 @@ def plate_pattern(text: str) -> str:
 def info_of(row: Sighting) -> SightingInfo:
     """A `sightings` row (or a row of its columns) as SightingInfo."""
     regs = tuple(r for r in row.registrations.split(";") if r)
+    parsed = json.loads(row.parsed or "{}")
+    position = None
+    if row.lat is not None and row.lon is not None and row.located_from:
+        grids = parsed.get("grid_refs") or [""]
+        typed = str(grids[0]) if row.located_from == "grid_ref" else ""
+        position = Position(row.lat, row.lon, row.located_from, typed)
     return SightingInfo(
         row.id,
         row.ref,
@@ -58,5 +85,6 @@ def info_of(row: Sighting) -> SightingInfo:
         row.status,
         row.hot,
         row.created_at,
-        json.loads(row.parsed or "{}"),
+        parsed,
+        position,
     )

@@ -113,4 +113,6 @@ def as_json(s: SightingInfo, *, whole_numbers: bool = True) -> dict[str, Any]:
         "hot": s.hot,
         "received_at": s.created_at.isoformat() + "Z",
         "parsed": s.parsed,
+        # Where it was, read from its best location when filed; None when nothing placed it.
+        "position": s.position.as_json() if s.position else None,
     }

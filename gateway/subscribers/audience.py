@@ -9,7 +9,7 @@ then by joining) with each number, or each address, once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,9 +42,12 @@ class Audience:
 
     engine: Engine
 
-    def recipients(self, list_ids: Sequence[int]) -> list[Recipient]:
+    def recipients(
+        self, list_ids: Sequence[int], *, only: Container[int] | None = None
+    ) -> list[Recipient]:
         """Who a broadcast to these lists texts: each number once, the opted-out and
-        those who chose email only left out."""
+        those who chose email only left out; with `only`, just those subscriber ids
+        (an alert near a place: gateway/subscribers/near.py)."""
         query = select(Subscriber.phone, Subscriber.id, *_membership()).where(
             Membership.list_id.in_(list_ids),
             Subscriber.stopped.is_(False),
@@ -54,14 +57,19 @@ class Audience:
         seen: set[str] = set()
         chosen: list[Recipient] = []
         for r in self._ordered(query, list_ids):
+            if only is not None and r.id not in only:
+                continue
             if r.phone not in seen:
                 seen.add(r.phone)
                 chosen.append(Recipient(r.phone, r.id, r.list_id, r.key_contact))
         return chosen
 
-    def email_recipients(self, list_ids: Sequence[int]) -> list[EmailRecipient]:
+    def email_recipients(
+        self, list_ids: Sequence[int], *, only: Container[int] | None = None
+    ) -> list[EmailRecipient]:
         """Who a broadcast to these lists emails: those who chose email or both, with an
-        address and no email STOP, each address once (people may share one)."""
+        address and no email STOP, each address once (people may share one); with
+        `only`, just those subscriber ids, chosen before an address counts as seen."""
         query = select(Subscriber.email, Subscriber.email_token, Subscriber.id, *_membership())
         query = query.where(
             Membership.list_id.in_(list_ids),
@@ -74,6 +82,8 @@ class Audience:
         seen: set[str] = set()
         chosen: list[EmailRecipient] = []
         for r in self._ordered(query, list_ids):
+            if only is not None and r.id not in only:
+                continue
             address = str(r.email).lower()
             if address not in seen:
                 seen.add(address)

