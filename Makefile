@@ -53,9 +53,15 @@ PG_TESTS := tests/test_migrations.py tests/test_outbox.py tests/test_inbound.py 
 	tests/test_web_alerts.py tests/test_web_api.py tests/test_web_people.py tests/test_web_reports.py \
 	tests/test_nothing_lost.py tests/test_duty_first.py tests/test_web_login.py
 
+# The two runs go side by side (two cores, and much of each run waits on a pty, a browser or a
+# database): the PostgreSQL run's output is shown after the SQLite run's.
 test: lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
-	$(BIN)/python -m pytest -q -p no:cacheprovider --db postgresql $(PG_TESTS)
+	@pglog=$$(mktemp); \
+	$(BIN)/python -m pytest -q -p no:cacheprovider --db postgresql $(PG_TESTS) >$$pglog 2>&1 & pg=$$!; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider; sqlite=$$?; \
+	wait $$pg; postgres=$$?; \
+	echo "--- the same tests of what touches the database, on PostgreSQL:"; cat $$pglog; rm -f $$pglog; \
+	test $$sqlite -eq 0 && test $$postgres -eq 0
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -36,6 +36,7 @@ BENCHMARKS = {
     "console": "bench.console",
     "cli_start": "bench.cli_start",
     "micro": "bench.micro",
+    "api_send": "bench.api_send",
 }
 
 

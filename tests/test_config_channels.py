@@ -32,6 +32,11 @@ sender = "alerts@example.org"
 starttls = true
 username = ""
 password_file = ""
+
+[[webhook]]
+url = "https://incident.example.org/hooks/smsgw"
+secret_file = "/etc/smsgw/webhook.secret"
+events = ["sighting.filed"]
 """
 
 
@@ -52,6 +57,11 @@ def test_the_contracts_example_loads(tmp_path: Path) -> None:
         "NorfolkPol",
     )
     assert (cfg.email.host, cfg.email.port, cfg.email.starttls) == ("smtp.example.org", 587, True)
+    [hook] = cfg.webhooks
+    assert (hook.url, hook.events) == (
+        "https://incident.example.org/hooks/smsgw",
+        ("sighting.filed",),
+    )
 
 
 def test_the_commented_examples_load_when_uncommented(tmp_path: Path) -> None:
@@ -61,6 +71,7 @@ def test_the_commented_examples_load_when_uncommented(tmp_path: Path) -> None:
     cfg = load(tmp_path, text[:start] + tail)
     assert [p.name for p in cfg.providers] == ["fastsms"]
     assert cfg.email.host == "smtp.example.org"
+    assert len(cfg.webhooks) == 1 and "modem.down" in cfg.webhooks[0].events
 
 
 def test_a_providers_url_defaults_to_the_service(tmp_path: Path) -> None:

@@ -19,7 +19,11 @@ csrf = CSRFProtect()
 
 
 def create_app(
-    config: Config, *, engine: Engine | None = None, test_config: dict[str, Any] | None = None
+    config: Config,
+    *,
+    engine: Engine | None = None,
+    test_config: dict[str, Any] | None = None,
+    services: Services | None = None,
 ) -> Flask:
     app = Flask(__name__)
     engine = engine or make_engine(config.database.url)
@@ -34,8 +38,9 @@ def create_app(
         SMSGW_CONFIG=config,
         SMSGW_ENGINE=engine,
     )
-    # The gateway's services, one set for every request (web.context.services()).
-    app.extensions["smsgw"] = Services(config, engine)
+    # The gateway's services, one set for every request (web.context.services()); in
+    # `smsgw run` the daemon's own, so a message queued here wakes its workers at once.
+    app.extensions["smsgw"] = services or Services(config, engine)
     if test_config:
         app.config.update(test_config)
     csrf.init_app(app)
@@ -44,11 +49,14 @@ def create_app(
         accounts,
         alerts,
         api,
+        api_cap,  # noqa: F401  (routes on api.bp)
+        api_messages,  # noqa: F401  (routes on api.bp)
         auth,
         context,
         dashboard,
         hooks,
         leave,
+        metrics,
         people,
         people_lists,
         reports,
@@ -76,6 +84,7 @@ def create_app(
         accounts.bp,
         api.bp,
         hooks.bp,  # Twilio's callbacks: signed, so no login and no CSRF token
+        metrics.bp,  # Prometheus: a token, or from loopback
         leave.bp,  # the leave link in alert emails: no login; RFC 8058's POST, no token
     ):
         app.register_blueprint(blueprint)

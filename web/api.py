@@ -23,7 +23,7 @@ from gateway.alerts.near import Near, NearError, near_alert, reached_by_text
 from gateway.alerts.service import AlertInfo, Alerts, phase
 from gateway.alerts.templates import Templates
 from gateway.app.status import status_report
-from gateway.core import audit, clock, users
+from gateway.core import audit, clock, tokens, users
 from gateway.core.errors import GatewayError
 from gateway.core.geo import places
 from gateway.core.phone import InvalidNumber, normalise
@@ -88,7 +88,7 @@ def _caller() -> users.Account:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "send Authorization: Bearer <token>", {"WWW-Authenticate": REALM})
-    account = users.by_api_token(engine(), token.strip())
+    account = tokens.account_for(engine(), token.strip())  # the Users page's or a named one
     if account is None:
         challenge = f'{REALM}, error="invalid_token"'
         raise ApiError(401, "the token is not valid", {"WWW-Authenticate": challenge})

@@ -25,6 +25,7 @@ from gateway.core.config import Config
 from gateway.core.db import make_engine
 from gateway.inbox.store import MessageHandler
 from gateway.jobs.scheduler import Scheduler
+from gateway.jobs.webhooks import WebhookWorker
 from gateway.modems.drivers import BuiltModem, build
 from gateway.modems.worker import ModemWorker
 from gateway.rota.notices import RotaNotices
@@ -62,6 +63,7 @@ class Daemon:
         self.scheduler = Scheduler(
             self.engine, self.alerts, self.sightings, self.notices, self.outbox
         )
+        self.hooks = WebhookWorker(self.engine, config.webhooks) if config.webhooks else None
         self.listener: OutboxListener | None = None
         if self.engine.dialect.name == "postgresql":
             from gateway.outbox.listen import OutboxListener  # psycopg: only with PostgreSQL
@@ -108,6 +110,8 @@ class Daemon:
             channel.start()
         self.alerts.resume()
         self.scheduler.start()
+        if self.hooks is not None:
+            self.hooks.start()
         if self.listener is not None:
             self.listener.start()
         log.info(
@@ -120,6 +124,9 @@ class Daemon:
 
     def stop(self) -> None:
         self.scheduler.stop()
+        if self.hooks is not None:
+            self.hooks.stop()
+            self.hooks.join(timeout=15)
         if self.listener is not None:
             self.listener.stop()
         for worker in self.workers:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sqlalchemy import Engine
 
+from gateway.core import events
 from gateway.core.config import Config
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class Services:
     def __init__(self, config: Config, engine: Engine) -> None:
         self.config = config
         self.engine = engine
+        events.configure(config.webhooks)  # what the low layers queue for the webhooks
         self._building = threading.RLock()  # a service built asks for the ones it needs
 
     @built_once

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from gateway.alerts.service import phase
 from gateway.app.services import Services
+from gateway.core import events
 from gateway.core.privacy import mask
 from gateway.modems import status as modem_status
 from gateway.rota.service import OperatorInfo
@@ -24,6 +26,7 @@ def status_report(services: Services, *, whole_numbers: bool = True) -> dict[str
         "messages": services.outbox.counts(),
         "modems": [m.as_dict() for m in modem_status.all_modems(services.engine)],
         "on_duty": on_duty(services, whole_numbers=whole_numbers),
+        "webhooks": _hooks(events.backlog(services.engine), whole=whole_numbers),
         "alerts": [
             {
                 "ref": a.ref,
@@ -38,6 +41,33 @@ def status_report(services: Services, *, whole_numbers: bool = True) -> dict[str
             for a, progress in recent
         ],
     }
+
+
+def _hooks(backlog: dict[str, Any], *, whole: bool) -> dict[str, Any]:
+    """A viewer sees where a failing webhook goes, never its path or query (a receiver's
+    URL may carry its own token)."""
+    failed = backlog["oldest_failure"]
+    if not whole and failed:
+        parts = urlsplit(failed["url"])
+        backlog = {
+            **backlog,
+            "oldest_failure": {**failed, "url": f"{parts.scheme}://{parts.netloc}/..."},
+        }
+    return backlog
+
+
+def webhook_line(backlog: dict[str, Any]) -> str:
+    """`smsgw status`'s line on the webhook outbox."""
+    line = f"webhooks: {backlog['waiting']} event(s) waiting"
+    if backlog["since"]:
+        line += f" since {backlog['since']}"
+    failed = backlog["oldest_failure"]
+    if failed:
+        line += (
+            f"; oldest failure: {failed['type']} {failed['id']} to {failed['url']}, "
+            f"{failed['attempts']} tries, last: {failed['error']}"
+        )
+    return line
 
 
 def on_duty(services: Services, *, whole_numbers: bool = True) -> dict[str, Any]:

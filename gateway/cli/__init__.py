@@ -217,6 +217,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=("admin", "operator", "viewer"))
     p.add_argument("--password-file", default=None, help="read the password from this file")
 
+    token = sub.add_parser("token", help="API tokens").add_subparsers(
+        dest="token_cmd", required=True
+    )
+    p = token.add_parser("add", help="a new API token for a user; printed once")
+    p.set_defaults(handler="tokens:token_add")
+    _add_config(p)
+    p.add_argument("--username", required=True)
+    p.add_argument("--name", default="", help="what the token is for, e.g. the incident system")
+    p = token.add_parser("list", help="API tokens, never their values")
+    p.set_defaults(handler="tokens:token_list")
+    _add_config(p)
+    p.add_argument("--json", action="store_true")
+    p = token.add_parser("revoke", help="stop a token at once")
+    p.set_defaults(handler="tokens:token_revoke")
+    _add_config(p)
+    p.add_argument("id", type=int)
+
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_cmd", required=True)
     p = db.add_parser("upgrade", help="apply migrations")
     p.set_defaults(handler="system:db_upgrade")

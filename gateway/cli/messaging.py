@@ -26,7 +26,8 @@ def send(args: argparse.Namespace) -> int:
 
 def status(args: argparse.Namespace) -> int:
     # Here, not at the top: `smsgw send` shares this module and needs none of it.
-    from gateway.app.status import RECENT_ALERTS, on_duty, status_report
+    from gateway.app.status import RECENT_ALERTS, on_duty, status_report, webhook_line
+    from gateway.core import events
     from gateway.modems import status as modem_status
 
     services = open_services(load_config(args))
@@ -46,6 +47,9 @@ def status(args: argparse.Namespace) -> int:
     )
     if not modems:
         print("modems: none has reported yet (is the daemon running?)")
+    backlog = events.backlog(services.engine)
+    if services.config.webhooks or backlog["waiting"]:
+        print(webhook_line(backlog))
     channels = alerts.by_channel([a.id for a, _ in recent])
     for a, progress in recent:
         shown = ", ".join(f"{state} {n}" for state, n in progress.items() if n)

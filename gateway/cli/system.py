@@ -22,6 +22,7 @@ from gateway.core.db import make_engine
 PROBE_WAIT = 10.0  # seconds to wait for network registration while probing
 
 if TYPE_CHECKING:
+    from gateway.app.services import Services
     from web.server import ConsoleServer
 
 
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     if not config.modems:
         return fail(f"{config.path}: no [[modem]] configured", 2)
     gateway = Daemon(config)
-    console = _console(config, gateway.engine)
+    # One set of services: what the console queues wakes the modems at once.
+    console = _console(config, gateway.engine, gateway.services)
     console.start()
     print(f"console on {console.url}", flush=True)
     try:
@@ -67,7 +69,7 @@ def web(args: argparse.Namespace) -> int:
     return 0
 
 
-def _console(config: Config, engine: Engine) -> ConsoleServer:
+def _console(config: Config, engine: Engine, services: Services | None = None) -> ConsoleServer:
     # The one place gateway reaches up to web/: the command line hosts the console.
     from web import create_app
     from web.server import ConsoleServer, parse_listen
@@ -76,7 +78,7 @@ def _console(config: Config, engine: Engine) -> ConsoleServer:
         host, port = parse_listen(config.web.listen)
     except ValueError as exc:
         raise ConfigError(f"{config.path}: {exc}") from None
-    return ConsoleServer(create_app(config, engine=engine), host, port)
+    return ConsoleServer(create_app(config, engine=engine, services=services), host, port)
 
 
 def demo(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.core import geo
 from gateway.core.errors import GatewayError
+from gateway.core.hooks_config import WebhookConfig, WebhookConfigError, webhooks_from
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.core.replies import RepliesConfig
 
@@ -173,6 +174,7 @@ class Config:
     rota: RotaConfig = field(default_factory=RotaConfig)
     providers: tuple[ProviderConfig, ...] = ()
     email: EmailConfig = field(default_factory=EmailConfig)
+    webhooks: tuple[WebhookConfig, ...] = ()  # gateway/core/hooks_config.py
 
     @property
     def node(self) -> str:
@@ -213,7 +215,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
 def from_dict(raw: dict[str, Any], where: str = "<config>") -> Config:
     sections: dict[str, Any] = {}
     for key, value in raw.items():
-        if key in ("modem", "provider"):
+        if key in ("modem", "provider", "webhook"):
             continue
         cls = _SECTIONS.get(key)
         if cls is None:
@@ -235,7 +237,11 @@ def from_dict(raw: dict[str, Any], where: str = "<config>") -> Config:
         )
         taken.add(checked.name)
         hosted.append(checked)
-    config = Config(path=where, modems=built, providers=tuple(hosted), **sections)
+    try:
+        hooks = webhooks_from(raw.get("webhook", []))
+    except WebhookConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    config = Config(path=where, modems=built, providers=tuple(hosted), webhooks=hooks, **sections)
     _check_email(config.email, where)
     _check_web(config.web, where)
     try:

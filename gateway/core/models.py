@@ -14,6 +14,8 @@ from gateway.core.field_models import RotaNotice as RotaNotice
 from gateway.core.field_models import Shift as Shift
 from gateway.core.field_models import Sighting as Sighting
 from gateway.core.field_models import SightingVehicle as SightingVehicle
+from gateway.core.hook_models import WebhookEvent as WebhookEvent
+from gateway.core.token_models import ApiToken as ApiToken
 
 
 class Message(Base):
@@ -344,6 +346,7 @@ class Alert(Base):
     radius_km: Mapped[float | None] = mapped_column(Float, default=None)
     include_unplaced: Mapped[bool] = mapped_column(default=False, server_default=false())
     near_text: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)  # alert.finished sent
 
     __table_args__ = (Index("uq_alerts_source", "source", unique=True),)
 

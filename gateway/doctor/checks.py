@@ -29,6 +29,7 @@ from gateway.doctor import modem as doctor_modem
 from gateway.doctor.channels import channel_checks
 from gateway.doctor.check import Check, command, fail, ok, warn
 from gateway.doctor.numbers import number_checks
+from gateway.doctor.webhooks import webhook_checks
 from gateway.inbox import troubles
 from gateway.inbox.store import ROUTE_ATTEMPTS
 
@@ -62,6 +63,7 @@ def run(config: Config) -> Iterator[Check]:
             )
         for settings in config.modems:
             yield from doctor_modem.checks(config, settings, engine)
+        yield from webhook_checks(config, engine)
     finally:
         if engine is not None:
             engine.dispose()

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway.core import clock
+from gateway.core import clock, events
 from gateway.core.config import InboundConfig
 from gateway.core.db import utcnow
 from gateway.core.models import InboundMessage, InboundPart, UndecodablePdu
@@ -116,6 +116,10 @@ class Inbox:
                             .where(InboundMessage.id == msg.id)
                             .values(note=note)
                         )
+                for msg in done:
+                    if msg.complete:  # a complete text, PIN out: for the force's own system
+                        data = {"id": msg.id, "from": msg.sender, "text": msg.text}
+                        events.emit_in(conn, "inbound.received", data)
         except (IntegrityError, _ReadAgain):
             log.info("inbound part from %s read again; already stored", mask(part.sender))
             return []

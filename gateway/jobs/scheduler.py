@@ -28,6 +28,7 @@ from sqlalchemy import Engine, select
 from gateway.alerts.service import Alerts
 from gateway.core.db import utcnow
 from gateway.core.models import Alert
+from gateway.jobs.finished import CHECK_SECONDS, finish_alerts
 from gateway.jobs.leader import RETRY as LEADER_RETRY
 from gateway.jobs.leader import Leadership
 from gateway.outbox.queue import Outbox
@@ -96,6 +97,8 @@ class Scheduler:
             # Messages a dead gateway left `sending` go back to the queue after their lease.
             lease_check = max(1.0, min(SWEEP_SECONDS, self.outbox.config.lease / 2))
             self._every(lease_check, self.outbox.requeue_expired, "leases")
+        # Each alert whose last message settled, reported once (alerts.finished_at).
+        self._every(CHECK_SECONDS, self.finish_alerts, "alerts-finished")
         self.campaign()
         self._campaign.start()
 
@@ -137,6 +140,10 @@ class Scheduler:
         if self.sightings is not None:
             for moved in self.sightings.escalate_due():
                 log.warning("sighting escalated: %s", moved)
+
+    def finish_alerts(self) -> None:
+        for ref in finish_alerts(self.engine):
+            log.info("alert %s finished", ref)
 
     def send_notices(self) -> None:
         if self.notices is not None:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, exists, func, insert, literal_column, or_, select, update
 
+from gateway.core import events
 from gateway.core.db import utcnow
 from gateway.core.models import Message, ModemStatus
 from hardware.modem import NetworkState
@@ -31,6 +32,9 @@ STATES = (
     "resting",
     "stopped",
 )
+# What a modem that was ready can fall into: modem.down for the webhooks ("stopped" is the
+# daemon's own shutdown, "starting" a restart; neither is a fault).
+FAULTS = tuple(s for s in STATES if s not in ("starting", "ready", "stopped"))
 REGISTERED = ("home", "roaming")  # hardware.modem.NetworkState.registered
 
 
@@ -98,6 +102,11 @@ def record(engine: Engine, name: str, node: str, **values: object) -> None:
     """Upsert one modem's row with the given columns (state, detail, rssi, ...)."""
     values = {**values, "node": node, "updated_at": utcnow()}
     with engine.begin() as conn:
+        if values.get("state") in FAULTS and events.wanted("modem.down"):
+            was = conn.scalar(select(ModemStatus.state).where(ModemStatus.name == name))
+            if was == "ready":
+                data = {"name": name, "state": values["state"], "detail": values.get("detail", "")}
+                events.emit_in(conn, "modem.down", data)
         if conn.execute(
             update(ModemStatus).where(ModemStatus.name == name).values(values)
         ).rowcount:

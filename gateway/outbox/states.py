@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, true, update
+from sqlalchemy import Connection, bindparam, select, true, update
 
+from gateway.core import events
 from gateway.core.models import Message
 
 # opted_out: a broadcast dropped just before it went, its recipient having sent STOP
@@ -85,7 +86,10 @@ def finish_in(conn: Connection, msg_id: int, node: str, **values: object) -> boo
         .where(Message.id == msg_id, Message.status == "sending", Message.claimed_by == node)
         .values(**values)
     )
-    return conn.execute(stmt).rowcount == 1
+    done = conn.execute(stmt).rowcount == 1
+    if done and values.get("status") == "failed":
+        failed_event_in(conn, msg_id)
+    return done
 
 
 def requeue_stale_in(conn: Connection, node: str, modems: Iterable[str], now: datetime) -> int:
@@ -178,4 +182,18 @@ def delivered_in(conn: Connection, msg_id: int, at: datetime) -> bool:
 def undelivered_in(conn: Connection, msg_id: int, at: datetime, reason: str) -> bool:
     """sent -> failed: a report said a part will never reach the phone."""
     params = {"b_message": msg_id, "b_at": at, "b_error": reason}
-    return bool(conn.execute(_UNDELIVERED, params).rowcount)
+    done = bool(conn.execute(_UNDELIVERED, params).rowcount)
+    if done:
+        failed_event_in(conn, msg_id)
+    return done
+
+
+def failed_event_in(conn: Connection, msg_id: int) -> None:
+    """message.failed beside the state write that made it, in its transaction."""
+    if not events.wanted("message.failed"):
+        return
+    row = conn.execute(
+        select(Message.to, Message.last_error, Message.channel).where(Message.id == msg_id)
+    ).one()
+    data = {"id": msg_id, "to": row.to, "error": row.last_error or "", "channel": row.channel}
+    events.emit_in(conn, "message.failed", data)

@@ -30,6 +30,7 @@ from gateway.core.models import Message, Sighting, SightingVehicle, Subscriber
 from gateway.inbox.store import Received, texts_in_window
 from gateway.outbox.queue import Outbox
 from gateway.rota.service import OperatorInfo, Rota
+from gateway.sightings import hooks
 from gateway.sightings import parser as sighting_parser
 from gateway.sightings.forwards import Forwards
 from gateway.sightings.info import STATUSES, SightingInfo, info_of, plate_pattern
@@ -100,6 +101,7 @@ class Sightings:
                     {"sighting_id": sid, "registration": reg, "sender": msg.sender, "seen_at": now},
                 )
             self._mark_hot(conn, parsed.registrations, now)
+            hooks.emit_in(conn, "sighting.filed", sid)
             row = conn.execute(select(Sighting).where(Sighting.id == sid)).one()
             info = info_of(row)  # type: ignore[arg-type]
             if count > flood.flood_limit:
@@ -185,6 +187,7 @@ class Sightings:
         ).rowcount
         if done:
             audit.record_in(conn, by, "sighting-acknowledged", ref)
+            hooks.emit_in(conn, "sighting.acknowledged", ref)
         return bool(done)
 
     def acknowledge(self, ref: str, operator: OperatorInfo) -> Taken:

@@ -19,6 +19,7 @@ from gateway.core.db import utcnow
 from gateway.core.models import Sighting
 from gateway.outbox.queue import Outbox
 from gateway.rota.service import Rota
+from gateway.sightings import hooks
 from gateway.sightings.info import SightingInfo, found, info_of
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,7 @@ class Forwards:
                     row = conn.execute(select(Sighting).where(Sighting.id == sid)).one()
                     info = info_of(row)  # type: ignore[arg-type]
                     moved.append(f"{info.ref}:{self.forward_in(conn, info, level + 1, now)}")
+                    hooks.emit_in(conn, "sighting.escalated", sid)
         if moved:
             self.outbox.wake()
         return moved
