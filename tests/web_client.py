@@ -39,6 +39,14 @@ class Browser:
     def get(self, path: str) -> Reply:
         return self._open(urllib.request.Request(self.base + path))
 
+    def get_bytes(self, path: str) -> tuple[int, bytes]:
+        """A download as it comes (a workbook, a PNG), with its status."""
+        try:
+            with self.opener.open(urllib.request.Request(self.base + path), timeout=10) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read()
+
     def post(self, path: str, fields: dict[str, str]) -> Reply:
         data = urllib.parse.urlencode(fields).encode()
         return self._open(urllib.request.Request(self.base + path, data=data, method="POST"))

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
-from gateway.app import reports
+from gateway.app import patrol_report, reports, workbook
 from gateway.app.reports import Period, ReportError
 from gateway.core import audit
 from web.context import engine
@@ -23,6 +23,8 @@ DEFAULT_DAYS = 30
 DAY_CHART = (720, 220, 36, 44)  # width, height, left margin (counts), bottom (dates)
 MOST_DAY_LABELS = 15  # beyond this the dates under the bars overlap: label every k-th
 PLACE_ROW, PLACE_LABEL, PLACE_BAR = 22, 170, 480  # px per place, label width, longest bar
+POINT_ROW = 40  # px per patrol point: a visits bar above a sightings bar
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,21 @@ def place_bars(per_place: list[tuple[str, int]]) -> list[Bar]:
     ]
 
 
+def point_bars(counts: list[patrol_report.PointCounts]) -> list[tuple[Bar, Bar]]:
+    """Per point, a visits bar and a sightings bar on one scale, so the gap shows."""
+    top = max([max(c.visits, c.sightings) for c in counts] + [1])
+    pairs = []
+    for i, c in enumerate(counts):
+        label, y = f"{c.code} {c.name}", i * POINT_ROW
+        pairs.append(
+            (
+                Bar(label, c.visits, PLACE_LABEL, y, PLACE_BAR * c.visits / top, 16),
+                Bar(label, c.sightings, PLACE_LABEL, y + 17, PLACE_BAR * c.sightings / top, 16),
+            )
+        )
+    return pairs
+
+
 @bp.route("/")
 @login_required
 def index() -> Any:
@@ -91,6 +108,7 @@ def index() -> Any:
     per_day = reports.sightings_per_day(engine(), period)
     days, top = day_bars(per_day)
     places = place_bars(reports.sightings_per_place(engine(), period))
+    points = point_bars(patrol_report.visits_and_sightings(engine(), period))
     return render_template(
         "report.html",
         period=period,
@@ -102,6 +120,8 @@ def index() -> Any:
         day_chart=DAY_CHART,
         place_height=max(1, len(places)) * PLACE_ROW,
         place_width=PLACE_LABEL + PLACE_BAR + 50,
+        points=points,
+        point_height=max(1, len(points)) * POINT_ROW,
     ), (400 if error else 200)
 
 
@@ -141,3 +161,30 @@ def alerts_csv() -> Any:
         return Response(str(exc), 400, mimetype="text/plain")
     text = reports.alerts_csv(engine(), period)
     return _download(text, f"alerts-{period.first}-{period.last}.csv")
+
+
+@bp.route("/workbook.xlsx")
+@login_required
+def workbook_xlsx() -> Any:
+    """The CSVs' rows in one typed workbook, patrol visits added; viewers see masked numbers."""
+    try:
+        period = _period()
+    except ReportError as exc:
+        return Response(str(exc), 400, mimetype="text/plain")
+    show = current_user.can("operator")
+    data = workbook.export(engine(), period, show_numbers=show)
+    audit.record(
+        engine(),
+        current_user.username,
+        "workbook-exported",
+        f"{period.first} to {period.last}{'' if show else ', numbers masked'}",
+    )
+    return Response(
+        data,
+        mimetype=XLSX,
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="smsgw-{period.first}-{period.last}.xlsx"'
+            )
+        },
+    )

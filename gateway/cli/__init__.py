@@ -173,6 +173,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("file")
 
+    reports_cmd = sub.add_parser("reports", help="spreadsheets of sightings, alerts, patrols")
+    p = reports_cmd.add_subparsers(dest="reports_cmd", required=True).add_parser(
+        "export", help="an .xlsx workbook: sheets Sightings, Alerts, Patrols"
+    )
+    p.set_defaults(handler="reporting:export")
+    _add_config(p)
+    p.add_argument("file")
+    p.add_argument("--from", dest="first", default=None, help="first local day, YYYY-MM-DD")
+    p.add_argument("--to", dest="last", default=None, help="last local day (default: today)")
+    p.add_argument("--mask-numbers", action="store_true", help="as a viewer sees them")
+
     p = cmd("sightings", "field:sightings", "sighting reports, newest first")
     _add_config(p)
     p.add_argument("--json", action="store_true")
@@ -202,10 +213,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", required=True)
     p.add_argument("--role", choices=("primary", "backup"), default="primary")
 
-    p = cmd("qr", "people:qr", 'the printable "scan to join" badge for a list')
+    p = cmd("qr", "patrols:qr", "a list's \"scan to join\" badge, or a patrol point's code")
     _add_config(p)
-    p.add_argument("--list", required=True)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--list", default=None)
+    which.add_argument("--patrol", default=None, help="a patrol point's code")
     p.add_argument("--out", required=True, help="FILE.svg or FILE.png")
+
+    p = cmd("patrols", "patrols:patrols_cmd", "patrol points, their briefing sheet and visits")
+    _add_config(p)
+    p.add_argument("--json", action="store_true")
+    patrols_sub = p.add_subparsers(dest="patrols_cmd")
+    q = patrols_sub.add_parser("add", help="a patrol point: a field gate, a lay-by")
+    q.set_defaults(handler="patrols:patrols_cmd")
+    _add_config(q)
+    q.add_argument("code")
+    q.add_argument("--name", required=True)
+    q.add_argument("--location", default="", help='a grid reference, "lat,lon" or a place')
+    q = patrols_sub.add_parser("sheet", help="the printable A4 briefing sheet (SVG)")
+    q.set_defaults(handler="patrols:patrols_cmd")
+    _add_config(q)
+    q.add_argument("--out", required=True, help="FILE.svg")
+    q.add_argument("--days", type=days_arg, default=14.0, help="sightings from the last N days")
+    q = patrols_sub.add_parser("visits", help="check-ins texted in, newest first")
+    q.set_defaults(handler="patrol_visits:visits")
+    _add_config(q)
+    q.add_argument("--json", action="store_true")
+    q.add_argument("--days", type=days_arg, default=None, help="only the last N days")
 
     user = sub.add_parser("user", help="console logins").add_subparsers(
         dest="user_cmd", required=True

@@ -20,7 +20,7 @@ MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 # The newest revision in gateway/migrations/versions/. A new migration changes it too:
 # tests/test_migrations.py checks it against Alembic's own head.
-HEAD = "0017"
+HEAD = "0018"
 UPGRADE_LOCK = 0x736D_7367  # PostgreSQL advisory lock key: one upgrade at a time ("smsg")
 
 

@@ -15,6 +15,8 @@ from gateway.core.field_models import Shift as Shift
 from gateway.core.field_models import Sighting as Sighting
 from gateway.core.field_models import SightingVehicle as SightingVehicle
 from gateway.core.hook_models import WebhookEvent as WebhookEvent
+from gateway.core.patrol_models import PatrolPoint as PatrolPoint
+from gateway.core.patrol_models import PatrolVisit as PatrolVisit
 from gateway.core.token_models import ApiToken as ApiToken
 
 

@@ -83,3 +83,21 @@ def redact(text: str) -> tuple[str, str]:
             masked = token.group().replace(command.pin, PIN_MASK, 1)
             return text[: token.start()] + masked + text[token.end() :], command.pin
     return text, ""  # not reached: parse found the PIN among these words
+
+
+@dataclass(frozen=True)
+class PatrolCheckIn:
+    """`PATROL <CODE> <notes>`: the code as typed in upper case ("" when missing)."""
+
+    code: str
+    notes: str = ""
+
+
+def parse_patrol(text: str) -> PatrolCheckIn | None:
+    """A check-in when the text starts with the word PATROL ("Patrol: gate7, 2 men" too),
+    else None. The QR code's SMS reads "PATROL <CODE> ", so the code is the next word."""
+    words = text.strip().split(maxsplit=2)
+    if not words or _TRAILING.sub("", words[0]).upper() != "PATROL":
+        return None
+    code = _TRAILING.sub("", words[1]).upper() if len(words) > 1 else ""
+    return PatrolCheckIn(code, words[2].strip() if len(words) > 2 else "")

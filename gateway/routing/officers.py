@@ -1,4 +1,5 @@
-"""Commands officers text the gateway: ACK, CLOSE and RELAY, only from operators' numbers.
+"""Commands officers text the gateway: ACK, CLOSE and RELAY, only from operators' numbers;
+PATROL check-ins go to gateway.routing.patrol_desk.
 
 Caller ID can be spoofed (docs/security.md), so what hides a report or reaches every farm
 needs the operator's PIN in the text: RELAY turns a sighting into an alert and CLOSE takes
@@ -22,8 +23,10 @@ from gateway.alerts.service import AlertError, AlertInfo, Alerts
 from gateway.core import clock
 from gateway.core.privacy import mask
 from gateway.inbox.officer_words import PIN_MASK, OperatorCommand, parse
+from gateway.rota.patrols import Patrols
 from gateway.rota.service import OperatorInfo, Rota
 from gateway.routing import pin_lock
+from gateway.routing.patrol_desk import PatrolDesk
 from gateway.routing.relay import relay, relayed_from
 from gateway.sightings.desk import Sightings
 from gateway.sightings.info import SightingInfo, found
@@ -76,6 +79,7 @@ class OperatorDesk:
         self.engine = alerts.engine
         self.config = sightings.config
         self.zone = ZoneInfo(self.config.gateway.timezone)
+        self.patrols = PatrolDesk(rota, Patrols(self.engine, self.config), self.zone)
 
     def handle(
         self, sender: str, text: str, *, pin: str = "", source: str | None = None
@@ -84,6 +88,9 @@ class OperatorDesk:
 
         `pin` is the PIN the inbox took out of the stored text (which then shows
         PIN_MASK); `source` names the text, so a RELAY handled twice makes one alert."""
+        patrol = self.patrols.handle(sender, text, _inbound_id(source))
+        if patrol is not None:  # PATROL <CODE>: a visit, or a refusal from a stranger
+            return DeskReply(*patrol)
         command = parse(text)
         operator = self.rota.operator_by_phone(sender) if command else None
         if command is None or operator is None:
@@ -197,6 +204,12 @@ class OperatorDesk:
         except (AlertError, SubscriberError) as exc:
             return DeskReply(f"Not relayed: {exc}", limited=True)
         return _relayed(info, made)
+
+
+def _inbound_id(source: str | None) -> int | None:
+    """The text's id in "inbound:<id>", which makes a check-in once per text."""
+    kind, _, number = (source or "").partition(":")
+    return int(number) if kind == "inbound" and number.isdigit() else None
 
 
 def _relayed(info: SightingInfo, made: AlertInfo) -> DeskReply:
