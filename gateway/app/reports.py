@@ -170,8 +170,22 @@ def _sighting_row(row: Any, zone: ZoneInfo, show_numbers: bool) -> list[object]:
 ALERT_COLUMNS = ("ref", "created", "created by", "status", "lists", "recipients", *STATES, "text")
 
 
-def alerts_csv(engine: Engine, period: Period) -> str:
-    """Every alert created in the period, oldest first, with its messages by state."""
+@dataclass(frozen=True)
+class AlertsIn:
+    """The alerts created in a period, oldest first, their lists' names, and each one's
+    messages by state: what the CSV report and the workbook both show."""
+
+    alerts: Sequence[Any]
+    names: dict[int, str]
+    states: dict[int, dict[str, int]]
+
+    def lists(self, alert: Any) -> str:
+        return "; ".join(
+            self.names.get(int(i), f"list {i}") for i in alert.list_ids.split(",") if i
+        )
+
+
+def alerts_in(engine: Engine, period: Period) -> AlertsIn:
     with engine.connect() as conn:
         alerts = conn.execute(
             select(Alert)
@@ -188,13 +202,20 @@ def alerts_csv(engine: Engine, period: Period) -> str:
             ).all()
             for alert_id, status, n in counted:
                 states.setdefault(alert_id or 0, {})[status] = int(n)
+    return AlertsIn(alerts, names, states)
+
+
+def alerts_csv(engine: Engine, period: Period) -> str:
+    """Every alert created in the period, oldest first, with its messages by state."""
+    found = alerts_in(engine, period)
+    alerts, states = found.alerts, found.states
     rows = (
         [
             a.ref,
             clock.to_local(a.created_at, period.zone).isoformat(timespec="seconds"),
             a.created_by,
             phase(info_of(a), states.get(a.id, {})),
-            "; ".join(names.get(int(i), f"list {i}") for i in a.list_ids.split(",") if i),
+            found.lists(a),
             a.recipients,
             *(states.get(a.id, {}).get(s, 0) for s in STATES),
             a.text,

@@ -15,18 +15,15 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from gateway.alerts.service import info_of, phase
-from gateway.app.reports import Period
+from gateway.app.reports import Period, alerts_in
 from gateway.core import clock, geo
 from gateway.core.models import (
-    Alert,
-    Message,
     PatrolPoint,
     PatrolVisit,
     Sighting,
-    SubscriberList,
 )
 from gateway.core.privacy import mask
 from gateway.subscribers.csv_rows import escape_cell
@@ -123,34 +120,20 @@ def _sightings(
 
 
 def _alerts(engine: Engine, period: Period, zone: ZoneInfo) -> list[list[Cell]]:
-    with engine.connect() as conn:
-        alerts = conn.execute(
-            select(Alert)
-            .where(Alert.created_at >= period.start, Alert.created_at < period.end)
-            .order_by(Alert.created_at, Alert.id)
-        ).all()
-        names = dict(conn.execute(select(SubscriberList.id, SubscriberList.name)).all())
-        states: dict[int, dict[str, int]] = {}
-        if alerts:
-            counted = conn.execute(
-                select(Message.alert_id, Message.status, func.count())
-                .where(Message.alert_id.in_([a.id for a in alerts]))
-                .group_by(Message.alert_id, Message.status)
-            ).all()
-            for alert_id, status, n in counted:
-                states.setdefault(alert_id or 0, {})[status] = int(n)
+    found = alerts_in(engine, period)
+    states = found.states
     return [
         [
             a.ref,
             _local(a.created_at, zone),
             a.created_by,
-            "; ".join(names.get(int(i), f"list {i}") for i in a.list_ids.split(",") if i),
+            found.lists(a),
             a.text,
             a.recipients,
             phase(info_of(a), states.get(a.id, {})),
             a.near_text,
         ]
-        for a in alerts
+        for a in found.alerts
     ]
 
 
