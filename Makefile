@@ -53,7 +53,7 @@ PG_TESTS := tests/test_migrations.py tests/test_outbox.py tests/test_inbound.py 
 	tests/test_web_alerts.py tests/test_web_api.py tests/test_web_people.py tests/test_web_reports.py \
 	tests/test_nothing_lost.py tests/test_duty_first.py tests/test_web_login.py \
 	tests/test_channel_worker.py tests/test_reach.py tests/test_subscriber_email.py \
-	tests/test_sighting_positions.py tests/test_webhook_events.py tests/test_patrols.py \
+	tests/test_sighting_positions.py tests/test_webhook_events.py \
 	tests/test_workbook.py
 
 # The two runs go side by side (two cores, and much of each run waits on a pty, a browser or a
