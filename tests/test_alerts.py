@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from procs import wait_for
 from sqlalchemy import Engine, select, update
 
+from gateway.alerts import near, service
 from gateway.alerts.service import AlertError, Alerts
 from gateway.core import audit
 from gateway.core.config import OutboxConfig
-from gateway.core.db import utcnow
+from gateway.core.db import make_engine, utcnow
 from gateway.core.models import Alert, Message
 from gateway.jobs.scheduler import Scheduler
 from gateway.outbox.queue import Outbox
@@ -162,3 +164,37 @@ def test_a_scheduled_alert_survives_a_restart_of_the_scheduler(
     finally:
         second.stop()
     assert len(queued(engine, made.id)) == 4  # fired once
+
+
+def test_two_fan_outs_of_one_alert_at_once_queue_each_recipient_once(
+    alerts: Alerts, engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A daemon starting (`resume`) while `smsgw alert` is still fanning out, or two
+    gateways resuming together: found by the power-cut test, where every member got one
+    alert twice. Here the second fan-out runs, on its own engine, at the worst moment:
+    after the first has chosen its recipients and before it queued any."""
+    with engine.begin() as conn:
+        alert_id, _ = alerts.create_in(conn, TEXT, ["DOCKING"], by="op1")
+    other_engine = make_engine(db_url)
+    other = Alerts(other_engine, Outbox(other_engine, OutboxConfig(), "m"), alerts.subscribers)
+    choose = near.reached_by_text
+    raced: list[int] = []
+
+    def choose_then_race(*args: Any, **kwargs: Any) -> Any:
+        chosen = list(choose(*args, **kwargs))
+        if not raced:
+            raced.append(0)  # the other's own choosing is not raced
+            raced[0] = other.fan_out(alert_id)  # the other gateway queues them all
+        return chosen
+
+    monkeypatch.setattr(service, "reached_by_text", choose_then_race)
+    try:
+        first = alerts.fan_out(alert_id)
+    finally:
+        other_engine.dispose()
+    tos = [to for to, _, _ in queued(engine, alert_id)]
+    assert raced == [4]
+    assert first == 0
+    assert sorted(tos) == sorted(set(tos)) == [f"+44770090010{n}" for n in range(1, 5)]
+    with engine.connect() as conn:
+        assert conn.scalar(select(Alert.recipients).where(Alert.id == alert_id)) == 4

@@ -171,7 +171,11 @@ class Alerts:
         return self.get(ref)
 
     def fan_out(self, alert_id: int) -> int:
-        """Queue the alert to each recipient not yet queued; returns how many were added."""
+        """Queue the alert to each recipient not yet queued; returns how many were added.
+
+        Two fan-outs of one alert may run at once (a daemon's `resume` at its start while
+        `smsgw alert` is still queueing; two gateways resuming together): each chunk is
+        checked against what is queued under the alert's lock, so nobody gets it twice."""
         with self.engine.connect() as conn:
             row = conn.execute(select(Alert).where(Alert.id == alert_id)).one()
             done = set(conn.scalars(select(Message.to).where(Message.alert_id == alert_id)))
@@ -184,9 +188,9 @@ class Alerts:
             if r.phone not in done
         ]
         shares = self.reach.split(len(chosen)) if self.reach else [Share(SIM, len(chosen))]
-        start = 0
+        added = start = 0
         for share in shares:
-            self._queue(chosen[start : start + share.count], alert_id, share.channel)
+            added += self._queue(chosen[start : start + share.count], alert_id, share.channel)
             start += share.count
         if self.reach is not None and self.reach.email_on:
             emails: list[Item] = [
@@ -194,28 +198,42 @@ class Alerts:
                 for r in reached_by_email(self.subscribers, info.list_ids, info.near)
                 if r.email not in done
             ]
-            self._queue(emails, alert_id, EMAIL)
-            chosen += emails
+            added += self._queue(emails, alert_id, EMAIL)
         with self.engine.begin() as conn:
+            reached = conn.scalar(
+                select(func.count(func.distinct(Message.to))).where(Message.alert_id == alert_id)
+            )
             conn.execute(
                 update(Alert)
                 .where(Alert.id == alert_id)
-                .values(status="sending", started_at=utcnow(), recipients=len(done) + len(chosen))
+                .values(status="sending", started_at=utcnow(), recipients=reached)
             )
-        log.info("alert %s queued to %d recipient(s)", info.ref, len(chosen))
-        return len(chosen)
+        log.info("alert %s queued to %d recipient(s)", info.ref, added)
+        return added
 
-    def _queue(self, items: Sequence[Item], alert_id: int, channel: str) -> None:
-        """In chunks, so the first recipients are on their way while the rest are queued."""
+    def _queue(self, items: Sequence[Item], alert_id: int, channel: str) -> int:
+        """In chunks, so the first recipients are on their way while the rest are queued;
+        returns how many were queued (those another fan-out queued first are left out)."""
+        added = 0
         for start in range(0, len(items), CHUNK):
-            self.outbox.enqueue_many(
-                items[start : start + CHUNK],
-                "urgent",
-                kind="broadcast",
-                alert_id=alert_id,
-                ids=False,
-                channel=channel,
-            )
+            with self.engine.begin() as conn:
+                # A write first: SQLite's write lock, PostgreSQL's row lock on the alert,
+                # held to the commit, so what is read next cannot change before it.
+                conn.execute(update(Alert).where(Alert.id == alert_id).values(status=Alert.status))
+                chunk = items[start : start + CHUNK]
+                queued = set(
+                    conn.scalars(
+                        select(Message.to).where(
+                            Message.alert_id == alert_id, Message.to.in_([i[0] for i in chunk])
+                        )
+                    )
+                )
+                fresh = [item for item in chunk if item[0] not in queued]
+                added += self.outbox.enqueue_many_in(
+                    conn, fresh, "urgent", kind="broadcast", alert_id=alert_id, channel=channel
+                )
+            self.outbox.wake()
+        return added
 
     def fire_due(self, now: datetime | None = None) -> list[str]:
         """Start every scheduled alert whose time has come. Claimed with one conditional

@@ -121,9 +121,7 @@ class Outbox(HandOver):
         and [] is returned. `channel`: "sim", a hosted service's name, or "email" (the
         item's "number" is then an address).
         """
-        level = priority_value(priority)
-        now = utcnow()
-        rows = [queued_row(item, level, kind, alert_id, now, channel) for item in items]
+        rows = self._rows(items, priority, kind, alert_id, channel)
         if not rows:
             return []
         with self.engine.begin() as conn:
@@ -140,6 +138,36 @@ class Outbox(HandOver):
                 log.info("message %d queued (%s, to %s)", msg_id, priority, mask(str(row["to"])))
         self._notify()
         return made
+
+    def enqueue_many_in(
+        self,
+        conn: Connection,
+        items: Iterable[Item],
+        priority: str = "normal",
+        *,
+        kind: str = "direct",
+        alert_id: int | None = None,
+        channel: str = SIM,
+    ) -> int:
+        """`enqueue_many` inside the caller's transaction (ids not read back); returns how
+        many were queued. Call `wake()` after the commit."""
+        rows = self._rows(items, priority, kind, alert_id, channel)
+        if rows:
+            insert_in(conn, rows, ids=False, postgres=self.postgres)
+            self.announce(conn)
+        return len(rows)
+
+    def _rows(
+        self,
+        items: Iterable[Item],
+        priority: str,
+        kind: str,
+        alert_id: int | None,
+        channel: str,
+    ) -> list[dict[str, object]]:
+        level = priority_value(priority)
+        now = utcnow()
+        return [queued_row(item, level, kind, alert_id, now, channel) for item in items]
 
     def enqueue_in(
         self,
