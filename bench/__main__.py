@@ -18,12 +18,14 @@ from pathlib import Path
 
 from bench.report import Row, error_row, machine, table, write_json
 
-# name -> module; run in this order (the peer's comparison needs the throughput figure).
+# name -> module; run in this order (the peers' comparison needs the throughput figure).
 BENCHMARKS = {
     "throughput": "bench.throughput",
     "sync_cost": "bench.sync_cost",
     "bare_loop": "bench.bare_loop",
     "peer": "bench.peer",
+    "peer_smstools": "bench.peer_smstools",
+    "real_pace": "bench.real_pace",
     "inbound_latency": "bench.inbound_latency",
     "sighting_forward": "bench.sighting_forward",
     "sighting_broadcast": "bench.sighting_broadcast",
@@ -75,11 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for name in names:
         rows.extend(run_one(name, args.keep))
-    from bench.peer import compare
+    from bench.peer_daemon import compare
 
-    multiple = compare(rows)
-    if multiple is not None:
-        rows.append(multiple)
+    rows.extend(compare(rows))
     info = machine()
     write_json(rows, info, time.monotonic() - started)
     print(table(rows, info))

@@ -44,7 +44,7 @@ from bench.throughput import (
 
 MODEMS = 4
 MESSAGES = 2000  # 1,000 drama-range numbers, each texted twice with a different text
-TARGET_RATIO = 0.9
+TARGET_RATIO = 0.95  # issue 20
 FIRST_SEND = 30.0  # seconds from the daemon's start to the first send
 
 

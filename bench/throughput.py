@@ -31,7 +31,7 @@ from gateway.outbox.queue import Outbox
 
 MESSAGES = 500
 LATENCY = 0.05  # seconds per send at the emulator: a ceiling of 20 msg/s
-TARGET_RATIO = 0.95
+TARGET_RATIO = 0.97  # issue 20, with synchronous=FULL
 NODE = "bench"
 RECIPIENT_LIMIT = 0  # max_recipients_per_day: 0 = no limit
 

@@ -82,6 +82,8 @@ class ModemEvent:
 
 
 EventHandler = Callable[[ModemEvent], None]
+BeforeBody = Callable[[], None]
+InFlight = Callable[[], None]
 
 
 class Modem(ABC):
@@ -103,8 +105,26 @@ class Modem(ABC):
         """Release the port. Safe to call twice."""
 
     @abstractmethod
-    def send(self, to: str, text: str, *, status_report: bool = False) -> Sent:
-        """Send one message (split into parts as needed). Raises CmsError, ModemTimeout, ..."""
+    def send(
+        self,
+        to: str,
+        text: str,
+        *,
+        status_report: bool = False,
+        before_body: BeforeBody | None = None,
+        in_flight: InFlight | None = None,
+    ) -> Sent:
+        """Send one message (split into parts as needed). Raises CmsError, ModemTimeout, ...
+
+        Two hooks let a caller use the time the modem and the network take:
+        `before_body` is called once, after the first part's command is written and before
+        its body goes: while the modem answers with its prompt, the caller finishes what
+        must be on disk before this message may leave (the last one's outcome). If it
+        raises, the message is abandoned at the prompt and the exception goes on.
+        `in_flight` is called once the first part's body is on its way, while the network
+        works on it (the caller prepares the next message); what it raises is logged and
+        dropped, since the message has gone.
+        """
 
     @abstractmethod
     def list_stored(self) -> list[StoredPdu]:

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hardware.errors import ModemError
-from hardware.modem import Identity, Modem, ModemEvent, NetworkState, Sent, StoredPdu
+from hardware.modem import (
+    BeforeBody,
+    Identity,
+    InFlight,
+    Modem,
+    ModemEvent,
+    NetworkState,
+    Sent,
+    StoredPdu,
+)
 from hardware.pdu import encode_deliver, encode_status_report
 
 
@@ -30,10 +39,22 @@ class FakeModem(Modem):
     def close(self) -> None:
         self.opened = False
 
-    def send(self, to: str, text: str, *, status_report: bool = False) -> Sent:
+    def send(
+        self,
+        to: str,
+        text: str,
+        *,
+        status_report: bool = False,
+        before_body: BeforeBody | None = None,
+        in_flight: InFlight | None = None,
+    ) -> Sent:
         if self.failing is not None:
             raise self.failing
+        if before_body is not None:
+            before_body()
         self.sent.append((to, text))
+        if in_flight is not None:
+            in_flight()
         self._ref = (self._ref + 1) % 256
         return Sent((self._ref,))
 

@@ -96,6 +96,50 @@ def test_a_long_message_goes_as_concatenated_parts(modem: AtModem, emulator: Emu
     assert [p.message_ref for p in parts] == list(sent.references)
 
 
+def test_the_send_hooks_run_once_around_the_first_parts_body(
+    modem: AtModem, emulator: Emulator
+) -> None:
+    """The worker finishes the last message's outcome in `before_body`, while the modem
+    answers with its prompt, when nothing of this message may have reached the network;
+    it claims the next in `in_flight`, once the body is on its way."""
+    calls: list[tuple[str, int]] = []
+    sent = modem.send(
+        TO,
+        "Lamping reported " * 12,
+        before_body=lambda: calls.append(("before", len(emulator.sent))),
+        in_flight=lambda: calls.append(("in flight", 0)),
+    )
+    assert calls == [("before", 0), ("in flight", 0)]  # once each, for two parts
+    assert len(emulator.sent) == len(sent.references) == 2
+
+
+def test_a_failing_in_flight_hook_costs_nothing_the_message_has_gone(
+    modem: AtModem, emulator: Emulator
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("the next claim failed")
+
+    sent = modem.send(TO, "Stag seen near Glen Lodge", in_flight=broken)
+    assert [p.message_ref for p in emulator.sent] == list(sent.references)
+
+
+class Outranked(Exception):
+    pass
+
+
+def test_a_message_abandoned_before_its_body_never_goes_and_the_next_does(
+    modem: AtModem, emulator: Emulator
+) -> None:
+    def refuse() -> None:
+        raise Outranked
+
+    with pytest.raises(Outranked):
+        modem.send(TO, "Broadcast to give way", before_body=refuse)
+    assert emulator.sent == []
+    modem.send(TO, "Duty forward first")  # the modem left its prompt: the next goes
+    assert [p.text for p in emulator.sent] == ["Duty forward first"]
+
+
 def test_a_ucs2_message_keeps_every_character(modem: AtModem, emulator: Emulator) -> None:
     text = "Cerbyd ger Llŷn – ffoniwch 999 ☎"
     modem.send(TO, text)

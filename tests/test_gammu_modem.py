@@ -125,6 +125,33 @@ def test_a_long_message_goes_as_concatenated_parts_under_one_reference(
     assert sent.references == tuple(p.message_ref for p in parts)
 
 
+class GivesWay(Exception):
+    pass
+
+
+def test_the_send_hooks_run_once_and_a_refusal_before_the_body_sends_nothing(
+    modem: GammuModem, emulator: Emulator
+) -> None:
+    """gammu has no prompt to overlap: `before_body` runs before the message is handed
+    over, `in_flight` while gammu sends it (the worker claims the next there)."""
+    calls: list[str] = []
+
+    def refuse() -> None:
+        raise GivesWay
+
+    with pytest.raises(GivesWay):
+        modem.send("+447700900106", "outranked", before_body=refuse)
+    assert sent_to(emulator, "+447700900106") == []
+    modem.send(
+        "+447700900106",
+        "Gate open at Hollow Farm " * 8,
+        before_body=lambda: calls.append("before"),
+        in_flight=lambda: calls.append("in flight"),
+    )
+    assert calls == ["before", "in flight"]
+    assert len(sent_to(emulator, "+447700900106")) == 2
+
+
 def test_a_ucs2_message_arrives_whole_with_the_tilde_as_its_look_alike(
     modem: GammuModem, emulator: Emulator
 ) -> None:

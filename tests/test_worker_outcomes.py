@@ -165,6 +165,7 @@ def test_a_lost_modem_hands_the_message_back_without_counting_the_attempt(
     assert (back.last_error or "").startswith("f1: ")
     modem.failing = None
     assert worker.send_one()  # at once: the modem failed, not the message
+    worker.settle()  # its outcome, committed by the modem's writer thread
     sent = row(engine, msg_id)
     assert (sent.status, sent.attempts) == ("sent", 1)
 

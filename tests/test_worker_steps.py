@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fake_modem import FakeModem
@@ -19,6 +20,7 @@ from gateway.core.models import Message
 from gateway.modems import status as modem_status
 from gateway.modems.worker import LAST_MODEM_REST, ModemWorker
 from hardware.errors import ModemError
+from hardware.modem import Sent
 
 KEEPER = "+447700900501"
 OFFICER = "+447700900601"
@@ -87,6 +89,7 @@ def test_a_text_that_comes_during_a_send_overtakes_the_message_claimed_ahead(
     assert worker.step()  # the next send
     assert modem.sent[-1][0] == OFFICER, modem.sent
     assert modem.store == {}  # off the SIM once stored
+    worker.settle()  # the forward's outcome, committed by the modem's writer thread
     with engine.connect() as conn:
         sending = conn.scalars(select(Message.to).where(Message.status == "sending")).all()
     assert sending == [] or set(sending) <= set(FARMS)  # claimed ahead again, after the forward
@@ -117,8 +120,9 @@ def test_a_status_report_leaves_the_message_claimed_ahead_claimed(
     not make the message claimed ahead give way (and be claimed a second time)."""
     daemon.alerts.create("ALERT silver Subaru KX19 ABC, do not approach", ["DOCKING"], by="pc")
     assert worker.send_one()
+    worker.settle()  # the first one's outcome, committed by the modem's writer thread
     ahead = sending(engine)
-    assert len(ahead) == 1  # the next farm, claimed with the first one's outcome
+    assert len(ahead) == 1  # the next farm, claimed during the first one's flight
     modem.report(FARMS[0], ref=1)
     assert worker.read_inbound()
     assert modem.store == {}  # the report was read off the SIM
@@ -160,3 +164,60 @@ def test_a_failing_modem_rests_long_only_while_another_is_registered_or_sending(
         assert rest > LAST_MODEM_REST  # rest_seconds: 600
     else:
         assert rest <= LAST_MODEM_REST
+
+
+def test_duty_queued_during_a_send_overtakes_the_broadcast_claimed_ahead(
+    daemon: Daemon, modem: FakeModem, worker: ModemWorker
+) -> None:
+    """The next farm is claimed during the last one's flight; a duty message queued after
+    that (by the console, another process) still goes first: the claimed farm gives way
+    at its prompt and goes back to the queue untouched."""
+    daemon.alerts.create("ALERT silver Subaru KX19 ABC, do not approach", ["DOCKING"], by="pc")
+    assert worker.send_one()  # the first farm; the second claimed during its flight
+    daemon.outbox.enqueue(OFFICER, "Sighting S1001: grey L200 at Stanhoe", "duty")
+    while worker.send_one():
+        pass
+    assert [to for to, _ in modem.sent] == [FARMS[0], OFFICER, *FARMS[1:]]
+
+
+class RecordingModem(FakeModem):
+    """Notes, as each body goes, what the database says of the message sent before it."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__("f1")
+        self.engine = engine
+        self.before: list[str | None] = []
+
+    def send(self, to: str, text: str, **kwargs: Any) -> Sent:
+        sent = super().send(to, text, **kwargs)  # before_body runs, then the body "goes"
+        with self.engine.connect() as conn:
+            done = conn.scalars(
+                select(Message.status).where(Message.to.in_([t for t, _ in self.sent[:-1]]))
+            ).all()
+        self.before.append(",".join(sorted(set(done))) or None)
+        return sent
+
+
+def test_each_body_goes_only_once_the_last_outcome_is_on_disk(
+    daemon: Daemon, engine: Engine
+) -> None:
+    """The crash rule with the writer thread: when a message leaves, every one before it is
+    recorded as sent, so a crash leaves at most the one in flight unrecorded."""
+    modem = RecordingModem(engine)
+    worker = ModemWorker(
+        modem,
+        daemon.config.modems[0],
+        daemon.config,
+        engine,
+        daemon.outbox,
+        daemon.inbox,
+        daemon.handlers,
+        gate=daemon.gate,
+    )
+    assert worker.connect()
+    daemon.alerts.create("ALERT blue van AB12 CDE, do not approach", ["DOCKING"], by="pc")
+    while worker.send_one():
+        pass
+    worker.release()
+    assert len(modem.sent) == len(FARMS)
+    assert modem.before == [None] + ["sent"] * (len(FARMS) - 1)

@@ -76,9 +76,10 @@ class Receiver:
                 if stored is not None and self.take(stored):
                     texts = True
 
-    def apply_reports(self, idle: bool = False) -> bool:
+    def apply_reports(self, idle: bool = False, settle: Callable[[], None] | None = None) -> bool:
         """Delivery reports in one transaction once enough have come or the oldest has
-        waited long enough; with `idle`, whatever has come."""
+        waited long enough; with `idle`, whatever has come. `settle` first puts on disk
+        the outcomes (and references) these reports may be about."""
         if not self.reports:
             return False
         if (
@@ -94,6 +95,8 @@ class Receiver:
                 batch.append(decode_status_report(pdu))
             except PduError as exc:
                 log.warning("unreadable status report on %s: %s", self.name, exc)
+        if settle is not None:
+            settle()
         self.outbox.apply_reports(self.name, batch)
         return True
 

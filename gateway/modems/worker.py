@@ -26,6 +26,7 @@ from gateway.core.config import Config, ModemConfig
 from gateway.inbox.store import Inbox, MessageHandler
 from gateway.modems import status as modem_status
 from gateway.modems.link import Link, ProbeFactory
+from gateway.modems.pipeline import GiveWay, Pipeline
 from gateway.modems.receiver import Receiver
 from gateway.modems.resting import LAST_MODEM_REST, Resting
 from gateway.outbox.budget import DUTY_RESERVE, Budget
@@ -83,8 +84,10 @@ class ModemWorker:
         self._stopping = threading.Event()
         self._next_send = 0.0
         self._next_budget_note = 0.0
-        self._claimed: Claimed | None = None  # claimed with the last outcome, not yet sent
-        self.faults = 0  # unforeseen exceptions survived: shown in the log, never fatal
+        self.pipeline = Pipeline(
+            self.name, outbox, self._passes_gate, track=config.outbox.status_reports
+        )
+        self._faults = 0  # unforeseen exceptions survived: shown in the log, never fatal
         self._thread = threading.Thread(target=self.run, name=f"modem-{self.name}", daemon=True)
         modem.set_event_handler(self._on_event)
 
@@ -92,6 +95,10 @@ class ModemWorker:
     def state(self) -> str:
         """What `smsgw status` shows: ready, resting, disconnected, ... (see health.py)."""
         return self.link.state
+
+    @property
+    def faults(self) -> int:
+        return self._faults + self.pipeline.faults
 
     @property
     def connected(self) -> bool:
@@ -132,14 +139,15 @@ class ModemWorker:
                 self.link.unresponsive(exc)
                 continue
             except Exception:  # a bug or a database that went away: never the end of a modem
-                self.faults += 1
-                if self.faults & (self.faults - 1) == 0:  # the 1st, 2nd, 4th...: not a flood
-                    log.exception("modem %s: a step failed (%d so far)", self.name, self.faults)
+                self._faults += 1
+                if self._faults & (self._faults - 1) == 0:  # the 1st, 2nd, 4th...: not a flood
+                    log.exception("modem %s: a step failed (%d so far)", self.name, self._faults)
                 self._pause(FAULT_PAUSE)
                 continue
             if not worked:
                 self._pause(self._idle_wait())
         self.release()
+        self.pipeline.close()
         self.modem.close()
         self.link.record("stopped")
 
@@ -192,13 +200,12 @@ class ModemWorker:
         the race): that message goes back to the queue and the next claim decides. Other
         events (a delivery report) leave the claim alone."""
         worked, texts = self.receiver.read_events()
-        if texts and self._claimed is not None:
-            self.outbox.unclaim(self._claimed.id)
-            self._claimed = None
+        if texts:
+            self.pipeline.drop_ahead(self.outbox.unclaim)
         return worked
 
     def apply_reports(self, idle: bool = False) -> bool:
-        return self.receiver.apply_reports(idle)
+        return self.receiver.apply_reports(idle, self.settle)
 
     def sweep(self) -> bool:
         return self.receiver.sweep()
@@ -211,20 +218,25 @@ class ModemWorker:
         return False
 
     def send_one(self) -> bool:
+        """Send the message claimed during the last one's flight, or claim one now."""
         if not self._may_send():
-            return False
+            return self._idle()
         duty_ok, duty_to = self.budget.allows(duty=True)
         if not duty_ok:
-            return False
-        allowed, only_to = self.budget.allows()
-        msg = self._claimed or self.outbox.claim(
-            self.name, only_to=only_to if allowed else (), duty_to=duty_to
-        )
-        self._claimed = None
+            return self._idle()
+        msg, ahead = self.pipeline.next(), True
         if msg is None:
-            return False
+            allowed, only_to = self.budget.allows()
+            msg, ahead = (
+                self.outbox.claim(self.name, only_to=only_to if allowed else (), duty_to=duty_to),
+                False,
+            )
+            if msg is None:
+                return self._idle()
+            if not self._passes_gate(msg):
+                return True
         try:
-            return self._send(msg)
+            return self._send(msg, ahead)
         except (PortLost, ModemNotReady, ModemTimeout):
             raise
         except Exception as exc:  # a bug must park the row, not loop on it
@@ -232,45 +244,56 @@ class ModemWorker:
             self.outbox.park(msg.id, exc)
             return True
 
+    def settle(self) -> None:
+        """Wait until the last outcome is on disk (before idling, and for tests)."""
+        self.pipeline.settle()
+
+    def _idle(self) -> bool:
+        self.settle()
+        return False
+
     # -- sending -----------------------------------------------------------------------
-    def _send(self, msg: Claimed) -> bool:
-        if not self._passes_gate(msg):
-            return True
+    def _send(self, msg: Claimed, ahead: bool) -> bool:
+        """Send `msg` while the writer claims the next (see pipeline.py)."""
         if self.settings.max_per_minute:
             self._next_send = self.clock() + 60.0 / self.settings.max_per_minute
         try:
             sent = self.modem.send(
-                msg.to, msg.text, status_report=self.config.outbox.status_reports
+                msg.to,
+                msg.text,
+                status_report=self.config.outbox.status_reports,
+                before_body=self.pipeline.before_body(msg, ahead),
+                in_flight=None if self.settings.max_per_minute else lambda: self._claim_ahead(msg),
             )
+        except GiveWay:
+            log.info("message %d gives way to a more pressing one", msg.id)
+            self.outbox.unclaim(msg.id)
+            return True
         except (PortLost, ModemNotReady, ModemTimeout) as exc:
             self.outbox.hand_back(msg.id, f"{self.name}: {exc}")
             raise
         except ModemError as exc:
+            self.settle()
             self._send_failed(msg, exc)
             return True
-        self.resting.succeeded()
         self.budget.record(msg.to)
-        self._publish_budget()
-        # Claim the next one in the same commit, unless something else should run first.
-        more = not self.receiver.pending() and not self.settings.max_per_minute and self._may_send()
-        duty_ok, duty_to = self.budget.allows(duty=True)
+        _, duty_to = self.budget.allows(duty=True)
         allowed, only_to = self.budget.allows()
-        try:
-            self._claimed = self.outbox.mark_sent(
-                msg.id,
-                sent.references,
-                modem=self.name,
-                claim_next=more and duty_ok,
-                only_to=only_to if allowed else (),
-                duty_to=duty_to,
-                track=self.config.outbox.status_reports,
-            )
-        except Exception:
-            # It went: never park it as failed. Left `sending`, the lease brings it back,
-            # which at worst sends this one message twice.
-            log.exception("message %d was sent but its outcome could not be written", msg.id)
-            self.faults += 1
+        self.pipeline.sent(msg, sent.references, only_to if allowed else (), duty_to)  # first
+        self.resting.succeeded()
+        self._publish_budget()
         return True
+
+    def _claim_ahead(self, msg: Claimed) -> None:
+        """Claim the next message during `msg`'s flight, counting `msg` as sent already;
+        not while the modem has announced something (a text may queue a duty forward)."""
+        if self.receiver.pending():
+            return
+        duty_ok, duty_to = self.budget.allows(duty=True, also=msg.to)
+        if not duty_ok:
+            return
+        allowed, only_to = self.budget.allows(also=msg.to)
+        self.pipeline.claim_ahead(only_to if allowed else (), duty_to)
 
     def _publish_budget(self) -> None:
         """Keep the remaining budget visible without a write per message."""
@@ -317,6 +340,8 @@ class ModemWorker:
 
     def release(self) -> None:
         """Hand back a message claimed ahead but never sent (on stop, rest or a lost port)."""
-        if self._claimed is not None:
-            self.outbox.hand_back(self._claimed.id, f"{self.name}: not sent, modem stopping")
-            self._claimed = None
+        self.settle()
+        self.pipeline.drop_ahead(self._hand_back)
+
+    def _hand_back(self, msg_id: int) -> None:
+        self.outbox.hand_back(msg_id, f"{self.name}: not sent, modem stopping")

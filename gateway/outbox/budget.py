@@ -67,20 +67,28 @@ class Budget:
         )
         return Remaining(messages, recipients)
 
-    def allows(self, duty: bool = False) -> tuple[bool, frozenset[str] | None]:
+    def allows(
+        self, duty: bool = False, *, also: str | None = None
+    ) -> tuple[bool, frozenset[str] | None]:
         """May this modem send now, and if only to numbers it has texted today, which.
 
         (False, None) when the daily allowance is spent; (True, None) for anyone;
         (True, numbers) when new recipients would break the distinct-number limit. Without
-        `duty`, the reserve (at most a quarter of each limit) counts as spent.
+        `duty`, the reserve (at most a quarter of each limit) counts as spent. With `also`,
+        as if a message to that number had gone too (the one in flight while the next is
+        claimed).
         """
         left = self.remaining()
-        if left.messages is not None and left.messages <= self._held(self.per_day, duty):
+        messages, recipients = left.messages, left.recipients
+        if also is not None:
+            messages = None if messages is None else messages - 1
+            if recipients is not None and also not in self._numbers:
+                recipients -= 1
+        if messages is not None and messages <= self._held(self.per_day, duty):
             return False, None
-        if left.recipients is not None and left.recipients <= self._held(
-            self.recipients_per_day, duty
-        ):
-            return (True, frozenset(self._numbers)) if self._numbers else (False, None)
+        if recipients is not None and recipients <= self._held(self.recipients_per_day, duty):
+            numbers = frozenset(self._numbers) | ({also} if also is not None else set())
+            return (True, numbers) if numbers else (False, None)
         return True, None
 
     def _held(self, limit: int, duty: bool) -> int:

@@ -14,9 +14,9 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Connection, Update, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Select, Update, and_, bindparam, or_, select, update
 
 from gateway.core.models import Message
 from gateway.outbox.priorities import DUTY
@@ -51,19 +51,19 @@ class Held:
     claimed_by: str = ""
 
 
-def _claim_statement(
-    ordinary_known: bool, duty_known: bool, skip_locked: bool, two_channels: bool
-) -> Update:
-    """The claim of the most pressing due message. A modem near its distinct-recipient
-    limit may text only numbers it has texted today: `ordinary_known` limits broadcasts and
-    replies to those (`b_known`), `duty_known` limits duty traffic (`b_known_duty`), which
-    keeps a reserve of new numbers for officers."""
+def _first_due(
+    ordinary_known: bool, duty_known: bool, two_channels: bool, column: Any
+) -> Select[Any]:
+    """The most pressing due message, as the claim chooses it. A modem near its
+    distinct-recipient limit may text only numbers it has texted today: `ordinary_known`
+    limits broadcasts and replies to those (`b_known`), `duty_known` limits duty traffic
+    (`b_known_duty`), which keeps a reserve of new numbers for officers."""
     # One channel is an equality, so the claim index gives the order; a hosted service
     # in failover looks at two.
     channel = Message.channel == bindparam("b_channel")
     if two_channels:
         channel = or_(channel, Message.channel == bindparam("b_channel2"))
-    due = select(Message.id).where(
+    due = select(column).where(
         Message.status == "queued", channel, Message.next_attempt_at <= bindparam("b_now")
     )
     if ordinary_known or duty_known:
@@ -74,7 +74,14 @@ def _claim_statement(
         if duty_known:
             duty = and_(duty, Message.to.in_(bindparam("b_known_duty", expanding=True)))
         due = due.where(or_(duty, ordinary))
-    due = due.order_by(Message.priority, Message.id).limit(1)
+    return due.order_by(Message.priority, Message.id).limit(1)
+
+
+def _claim_statement(
+    ordinary_known: bool, duty_known: bool, skip_locked: bool, two_channels: bool
+) -> Update:
+    """The claim of the message `_first_due` chooses."""
+    due = _first_due(ordinary_known, duty_known, two_channels, Message.id)
     if skip_locked:
         due = due.with_for_update(skip_locked=True)
     return (
@@ -110,11 +117,57 @@ STATEMENTS = {
     for s in (False, True)
     for c in (False, True)
 }
+# (ordinary_known, duty_known, two_channels) -> the priority the next claim would take
+FIRST_PRIORITY = {
+    (k, d, c): _first_due(k, d, c, Message.priority)
+    for k in (False, True)
+    for d in (False, True)
+    for c in (False, True)
+}
 _ANY_DUE = (
     select(Message.id)
     .where(Message.status == "queued", Message.next_attempt_at <= bindparam("b_now"))
     .limit(1)
 )
+
+
+def _params(
+    now: datetime,
+    only_to: Collection[str] | None,
+    duty_to: DutyTo,
+    channels: Sequence[str],
+) -> tuple[dict[str, object], tuple[bool, bool, bool]]:
+    """The claim's parameters and which of its statements they fit: (ordinary_known,
+    duty_known, two_channels)."""
+    if duty_to == "same":
+        duty_to = only_to
+    if not 1 <= len(channels) <= 2:
+        raise ValueError(f"a claim looks at one or two channels, not {list(channels)}")
+    params: dict[str, object] = {"b_now": now, "b_channel": channels[0]}
+    two = len(channels) == 2
+    if two:
+        params["b_channel2"] = channels[1]
+    if only_to is not None:
+        params["b_known"] = list(only_to)
+    if duty_to is not None:
+        params["b_known_duty"] = list(duty_to)
+    return params, (only_to is not None, duty_to is not None, two)
+
+
+def outranked_in(
+    conn: Connection,
+    ahead: Claimed,
+    now: datetime,
+    only_to: Collection[str] | None = None,
+    duty_to: DutyTo = "same",
+    *,
+    channels: Sequence[str] = (SIM,),
+) -> bool:
+    """Whether a claim now would take a more pressing message than `ahead`, claimed a
+    send earlier: the claim's own choice, under the same limits, read without taking it."""
+    params, (known, duty_known, two) = _params(now, only_to, duty_to, channels)
+    first = conn.scalar(FIRST_PRIORITY[(known, duty_known, two)], params)
+    return first is not None and first < ahead.priority
 
 
 def claim_in(
@@ -134,25 +187,9 @@ def claim_in(
     instead when it is given (None: duty may go to anyone). Only from `channels` (one or
     two of them).
     """
-    if duty_to == "same":
-        duty_to = only_to
-    if not 1 <= len(channels) <= 2:
-        raise ValueError(f"a claim looks at one or two channels, not {list(channels)}")
-    params: dict[str, object] = {
-        "b_now": now,
-        "b_modem": modem,
-        "b_node": node,
-        "b_channel": channels[0],
-        "b_channel2": channels[-1],
-    }
-    if only_to is not None:
-        params["b_known"] = list(only_to)
-    if duty_to is not None:
-        params["b_known_duty"] = list(duty_to)
-    two = len(channels) == 2
-    if not two:
-        del params["b_channel2"]
-    claim = STATEMENTS[(only_to is not None, duty_to is not None, skip_locked, two)]
+    params, (known, duty_known, two) = _params(now, only_to, duty_to, channels)
+    params |= {"b_modem": modem, "b_node": node}
+    claim = STATEMENTS[(known, duty_known, skip_locked, two)]
     row = conn.execute(claim, params).first()
     if row is None:
         return None

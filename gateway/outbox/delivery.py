@@ -86,23 +86,30 @@ _SETTLE_PART = (
 _PART_STATES = select(SentPart.status).where(SentPart.message_id == bindparam("b_message"))
 
 
+TRACK = insert(SentPart).inline()  # also run on the driver's cursor (sent_record.py)
+TRACK_COLUMNS = ("message_id", "modem", "ref", "part", "sent_at", "status")
+
+
 def track_in(conn: Connection, msg_id: int, modem: str, refs: Sequence[int], at: datetime) -> None:
     """Keep each part's reference, inside the transaction that marks the message sent,
     for its report to find."""
-    conn.execute(
-        insert(SentPart),
-        [
-            {
-                "message_id": msg_id,
-                "modem": modem,
-                "ref": ref,
-                "part": n,
-                "sent_at": at,
-                "status": "sent",
-            }
-            for n, ref in enumerate(refs, 1)
-        ],
-    )
+    conn.execute(TRACK, track_rows(msg_id, modem, refs, at))
+
+
+def track_rows(
+    msg_id: int, modem: str, refs: Sequence[int], at: datetime
+) -> list[dict[str, object]]:
+    return [
+        {
+            "message_id": msg_id,
+            "modem": modem,
+            "ref": ref,
+            "part": n,
+            "sent_at": at,
+            "status": "sent",
+        }
+        for n, ref in enumerate(refs, 1)
+    ]
 
 
 def apply(engine: Engine, modem: str, report: StatusReport, window: float) -> int | None:

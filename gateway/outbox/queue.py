@@ -33,6 +33,7 @@ from gateway.outbox.claims import SIM, Claimed, DutyTo
 from gateway.outbox.handover import HandOver
 from gateway.outbox.priorities import PRIORITIES, UnknownPriority, priority_value
 from gateway.outbox.rows import Item, insert_in, queued_row
+from gateway.outbox.sent_record import SentRecorder
 from gateway.outbox.states import PARKED, STATES
 
 if TYPE_CHECKING:  # the codec stays unloaded for `smsgw send`
@@ -270,6 +271,43 @@ class Outbox(HandOver):
             log.warning("message %d was no longer ours to mark sent", msg_id)
         log.info("message %d sent (%d part(s))", msg_id, max(1, len(refs)))
         return nxt
+
+    def record_sent(
+        self,
+        msg_id: int,
+        refs: Sequence[int],
+        *,
+        modem: str,
+        track: bool = False,
+        ahead: Claimed | None = None,
+        only_to: Collection[str] | None = None,
+        duty_to: DutyTo = "same",
+        recorder: SentRecorder | None = None,
+    ) -> bool:
+        """Record a send alone, while the modem already answers the prompt for `ahead`,
+        the message claimed during this one's flight (see gateway/modems/pipeline.py).
+        Returns False when a message queued since outranks `ahead` under the same limits
+        (`only_to`, `duty_to`, as for a claim): it then gives way before its body goes.
+        With a `recorder`, on its own connection unless the limits name numbers."""
+        now = utcnow()
+        if recorder is not None and only_to is None and duty_to in (None, "same"):
+            done, outranked = recorder.record(msg_id, refs, track=track, ahead=ahead)
+        else:
+            with self.engine.begin() as conn:
+                done = states.sent_in(conn, msg_id, self.node, now, refs)
+                if done and refs and track:
+                    delivery.track_in(conn, msg_id, modem, refs, now)
+                outranked = ahead is not None and claims.outranked_in(
+                    conn, ahead, now, only_to, duty_to
+                )
+        if not done:
+            log.warning("message %d was no longer ours to mark sent", msg_id)
+        log.info("message %d sent (%d part(s))", msg_id, max(1, len(refs)))
+        return not outranked
+
+    def recorder(self, modem: str) -> SentRecorder:
+        """A modem's own connection for `record_sent` (its writer thread holds it)."""
+        return SentRecorder(self.engine, self.node, modem)
 
     def mark_failed(self, msg_id: int, reason: str) -> None:
         self._finish(msg_id, status="failed", failed_at=utcnow(), last_error=reason)

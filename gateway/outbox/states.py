@@ -28,7 +28,7 @@ from gateway.core.models import Message
 STATES = ("queued", "sending", "sent", "delivered", "failed", "cancelled", "opted_out")
 PARKED = "parked: "  # the start of last_error on a message that crashed the sender
 
-_SENT = (
+SENT = (  # also run by the modem's writer on the driver's cursor (sent_record.py)
     update(Message)
     .where(
         Message.id == bindparam("b_id"),
@@ -58,14 +58,17 @@ _UNDELIVERED = (
 
 def sent_in(conn: Connection, msg_id: int, node: str, at: datetime, refs: Sequence[int]) -> bool:
     """sending -> sent, with the network's reference for each part."""
-    values = {
+    return bool(conn.execute(SENT, sent_values(msg_id, node, at, refs)).rowcount)
+
+
+def sent_values(msg_id: int, node: str, at: datetime, refs: Sequence[int]) -> dict[str, object]:
+    return {
         "b_id": msg_id,
         "b_node": node,
         "b_sent_at": at,
         "b_refs": ",".join(map(str, refs)),
         "b_parts": max(1, len(refs)),
     }
-    return bool(conn.execute(_SENT, values).rowcount)
 
 
 def handed_in(

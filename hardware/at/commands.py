@@ -145,17 +145,38 @@ class AtChannel:
                 self._answering = None
         return _checked(final, command, lines)
 
-    def send_pdu(self, command: str, pdu: str) -> list[str]:
-        """AT+CMGS and the like: the command, the `> ` prompt, then the PDU and Ctrl-Z."""
+    def send_pdu(
+        self,
+        command: str,
+        pdu: str,
+        before_body: Callable[[], None] | None = None,
+        in_flight: Callable[[], None] | None = None,
+    ) -> list[str]:
+        """AT+CMGS and the like: the command, the `> ` prompt, then the PDU and Ctrl-Z.
+
+        `before_body` runs while the modem answers with its prompt; if it raises, the
+        message is abandoned there (Esc) and the exception goes on. `in_flight` runs once
+        the body is written, while the network works on it."""
         with self._lock:
             self._begin(command)
             try:
                 self._send(command.encode("ascii") + b"\r", command)
+                if before_body is not None:
+                    try:
+                        before_body()
+                    except BaseException:
+                        self._abandon(command)
+                        raise
                 lines, end = self._collect(command, self.timeouts.prompt, prompt=True)
                 if isinstance(end, Final):
                     _checked(end, command, lines)
                     raise GarbledReply(f"{command} ended with {end.line!r} and no prompt")
                 self._send(pdu.encode("ascii") + CTRL_Z, pdu)
+                if in_flight is not None:
+                    try:
+                        in_flight()
+                    except Exception:  # the body has gone: its answer must still be read
+                        log.exception("%s: in_flight failed", redact(command))
                 more, final = self._collect(command, self.timeouts.cmgs)
             finally:
                 self._answering = None
@@ -201,6 +222,14 @@ class AtChannel:
                 return lines, final
             if item.upper() != command.upper():  # an echo, before ATE0 has taken effect
                 lines.append(item)
+
+    def _abandon(self, command: str) -> None:
+        """Leave a message at its prompt: Esc, and the modem's answer to it (27.005 3.5.1)."""
+        with contextlib.suppress(ModemError):
+            _, end = self._collect(command, self.timeouts.prompt, prompt=True)
+            if isinstance(end, Prompt):
+                self._send(ESC, "<ESC>")
+                self._collect(command, self.timeouts.default)
 
     def _escape(self) -> None:
         with contextlib.suppress(ModemError):

@@ -22,7 +22,16 @@ from hardware.errors import (
     ModemNotReady,
     PortLost,
 )
-from hardware.modem import Identity, Modem, ModemEvent, NetworkState, Sent, StoredPdu
+from hardware.modem import (
+    BeforeBody,
+    Identity,
+    InFlight,
+    Modem,
+    ModemEvent,
+    NetworkState,
+    Sent,
+    StoredPdu,
+)
 from hardware.pdu import PduError, encode_submit
 
 log = logging.getLogger(__name__)
@@ -103,7 +112,15 @@ class AtModem(Modem):
 
     # -- sending ------------------------------------------------------------------
 
-    def send(self, to: str, text: str, *, status_report: bool = False) -> Sent:
+    def send(
+        self,
+        to: str,
+        text: str,
+        *,
+        status_report: bool = False,
+        before_body: BeforeBody | None = None,
+        in_flight: InFlight | None = None,
+    ) -> Sent:
         channel = self._require()
         with self._send_lock:
             ref = self._concat_ref
@@ -115,7 +132,10 @@ class AtModem(Modem):
         self._start_burst(channel)
         references = []
         for part in parts:
-            lines = channel.send_pdu(f"AT+CMGS={part.tpdu_length}", part.pdu)
+            lines = channel.send_pdu(
+                f"AT+CMGS={part.tpdu_length}", part.pdu, before_body, in_flight
+            )
+            before_body = in_flight = None  # once, for the first part
             references.append(replies.message_reference(lines))
             self._last_send = time.monotonic()
         return Sent(tuple(references))

@@ -19,7 +19,16 @@ from hardware.gammu.owner import GammuOwner
 from hardware.gammu.startup import Startup, Timeouts, answer_or
 from hardware.gammu.stored import list_all, to_stored
 from hardware.gammu.tap import DebugTap
-from hardware.modem import Identity, Modem, ModemEvent, NetworkState, Sent, StoredPdu
+from hardware.modem import (
+    BeforeBody,
+    Identity,
+    InFlight,
+    Modem,
+    ModemEvent,
+    NetworkState,
+    Sent,
+    StoredPdu,
+)
 from hardware.pdu import PduError, segments
 
 log = logging.getLogger(__name__)
@@ -121,7 +130,15 @@ class GammuModem(Modem):
 
     # -- sending ------------------------------------------------------------------------
 
-    def send(self, to: str, text: str, *, status_report: bool = False) -> Sent:
+    def send(
+        self,
+        to: str,
+        text: str,
+        *,
+        status_report: bool = False,
+        before_body: BeforeBody | None = None,
+        in_flight: InFlight | None = None,
+    ) -> Sent:
         owner = self._require()
         if not NUMBER.fullmatch(to):
             raise ModemError(f"cannot send to {to!r}: not '+' and digits", permanent=True)
@@ -150,6 +167,13 @@ class GammuModem(Modem):
             return tuple(references)
 
         timeout = self.timeouts.call + self.timeouts.send_part * plan.parts
+        if before_body is not None:  # gammu has no prompt to overlap it with
+            before_body()
+        if in_flight is not None:  # the owner thread sends; this one prepares the next
+            try:
+                in_flight()
+            except Exception:
+                log.exception("%s: in_flight failed", self.name)
         return Sent(owner.call(send_all, timeout, "SendSMS"))
 
     # -- the message store --------------------------------------------------------------

@@ -1,0 +1,146 @@
+"""Back to back sends: the database's work for one message done while the modem works.
+
+A modem spends most of a send waiting on the radio (about 3 s on a real network); the
+daemon's own work per message (the next claim, the last outcome's fsynced commit) would
+make the radio wait if it were done between two sends. So each modem worker has a writer
+thread of its own:
+- once message N's body is written and the network works on it, the writer claims N+1
+  and passes it through the gate;
+- the moment N's answer comes, the writer commits N's outcome while the worker writes
+  N+1's `AT+CMGS` and the modem answers with its prompt; N+1's body goes only once that
+  commit is on disk (the driver's `before_body`). A crash therefore still leaves at most
+  the one message in flight unrecorded: N+1 is claimed but not sent, or sent with N's
+  outcome on disk.
+- the same commit asks whether a claim now would take a more pressing message than N+1
+  (a duty forward queued during N's flight); if so, N+1 gives way at its prompt and goes
+  back to the queue untouched, so the order is the claim's, as if N+1 were claimed after
+  N's answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from gateway.core.errors import GatewayError
+from gateway.outbox.claims import Claimed, DutyTo
+from gateway.outbox.queue import Outbox
+
+log = logging.getLogger(__name__)
+
+GATE_TRIES = 20  # messages the gate may turn away in one claim ahead before it stops looking
+
+
+class GiveWay(GatewayError):
+    """The message claimed ahead is outranked by one queued since: abandon it at its prompt."""
+
+
+class Pipeline:
+    def __init__(
+        self,
+        name: str,
+        outbox: Outbox,
+        passes_gate: Callable[[Claimed], bool],
+        *,
+        track: bool,
+    ) -> None:
+        self.name = name
+        self.outbox = outbox
+        self.passes_gate = passes_gate
+        self.track = track
+        self.faults = 0  # outcomes that could not be written (the lease brings them back)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"modem-{name}-writer")
+        self._recorder = outbox.recorder(name)  # used by the writer thread alone
+        self._ahead: Future[Claimed | None] | None = None
+        self._outcome: Future[int | None] | None = None  # the id that must give way, if any
+        self._outranked: int | None = None
+
+    def claim_ahead(self, only_to: Collection[str] | None, duty_to: DutyTo) -> None:
+        """Claim the next message in the writer, while a send is in flight."""
+        self._ahead = self._writer.submit(self._claim, only_to, duty_to)
+
+    def next(self) -> Claimed | None:
+        """The message claimed ahead, once the writer has it (it usually has), or None."""
+        ahead, self._ahead = self._ahead, None
+        return None if ahead is None else ahead.result()
+
+    def sent(
+        self,
+        msg: Claimed,
+        refs: tuple[int, ...],
+        only_to: Collection[str] | None,
+        duty_to: DutyTo,
+    ) -> None:
+        """A send went: the writer commits its outcome now. `only_to` and `duty_to` are the
+        limits a claim now obeys, against which the message claimed ahead is checked."""
+        self.settle()  # never two outstanding
+        self._outcome = self._writer.submit(self._record, msg, refs, self._ahead, only_to, duty_to)
+
+    def before_body(self, msg: Claimed, ahead: bool) -> Callable[[], None]:
+        """What the driver calls before `msg`'s body goes: the last outcome on disk, and,
+        for a message claimed ahead, GiveWay when a claim now would take another first."""
+
+        def ready() -> None:
+            self.settle()
+            outranked, self._outranked = self._outranked, None
+            if ahead and outranked == msg.id:
+                raise GiveWay(f"message {msg.id} gives way to a more pressing one")
+
+        return ready
+
+    def settle(self) -> None:
+        """Wait until the last outcome is on disk."""
+        outcome, self._outcome = self._outcome, None
+        if outcome is not None:
+            self._outranked = outcome.result()
+
+    def drop_ahead(self, hand_back: Callable[[int], None]) -> None:
+        """The message claimed ahead is not to go next (a text came, the modem stops):
+        `hand_back` puts it back in the queue."""
+        msg = self.next()
+        if msg is not None:
+            hand_back(msg.id)
+
+    def close(self) -> None:
+        self._writer.submit(self._recorder.close)
+        self._writer.shutdown(wait=True)
+
+    # -- the writer thread ---------------------------------------------------------------
+    def _claim(self, only_to: Collection[str] | None, duty_to: DutyTo) -> Claimed | None:
+        for _ in range(GATE_TRIES):
+            msg = self.outbox.claim(self.name, only_to=only_to, duty_to=duty_to)
+            if msg is None or self.passes_gate(msg):
+                return msg
+        return None
+
+    def _record(
+        self,
+        msg: Claimed,
+        refs: tuple[int, ...],
+        ahead: Future[Claimed | None] | None,
+        only_to: Collection[str] | None,
+        duty_to: DutyTo,
+    ) -> int | None:
+        # Submitted after the claim ahead, on this one thread: that claim is done.
+        nxt = None
+        if ahead is not None and ahead.done() and ahead.exception() is None:
+            nxt = ahead.result()
+        try:
+            goes_first = self.outbox.record_sent(
+                msg.id,
+                refs,
+                modem=self.name,
+                track=self.track,
+                ahead=nxt,
+                only_to=only_to,
+                duty_to=duty_to,
+                recorder=self._recorder,
+            )
+        except Exception:
+            # It went: never park it as failed. Left `sending`, the lease brings it back,
+            # which at worst sends this one message twice.
+            log.exception("message %d was sent but its outcome could not be written", msg.id)
+            self.faults += 1
+            return None
+        return None if goes_first or nxt is None else nxt.id
