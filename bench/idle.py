@@ -1,16 +1,19 @@
 """`smsgw run` at rest on a small board: resident memory and CPU with one modem and
-nothing to send (issue 8's target: under 100 MB and under 2 % of one core).
+nothing to send (issue 20's target: at most 60 MB and under 1 % of one core).
 
-The gateway runs as a real process, daemon and console together as on a Pi, on one
-emulated modem in its own process with the default config otherwise (delivery reports
-on, health sampled every `health_interval`). After the modem is ready and the console
-has answered one page, the process is left alone for IDLE_SECONDS; its CPU time comes
-from /proc/<pid>/stat and its memory from /proc/<pid>/status.
+The gateway is started as systemd/smsgw.service starts it on a Pi: `smsgw db upgrade` in
+a process of its own (the unit's ExecStartPre), then `smsgw run`, daemon and console in
+one process, on one emulated modem in its own process with the default config otherwise
+(delivery reports on, health sampled every `health_interval`). After the modem is ready
+and the console has answered one page, the process is left alone for IDLE_SECONDS; its
+CPU time comes from /proc/<pid>/stat and its memory (VmRSS, and VmHWM, the most it held
+at any time since it started) from /proc/<pid>/status.
 """
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -31,8 +34,8 @@ from gateway.modems import status as modem_status
 
 IDLE_SECONDS = 60.0
 SETTLE = 5.0  # seconds after start-up before the clock starts
-TARGET_MB = 100.0
-TARGET_CPU = 0.02  # of one core
+TARGET_MB = 60.0
+TARGET_CPU = 0.01  # of one core
 
 
 def _free_port() -> int:
@@ -51,7 +54,6 @@ def _resident_mb(pid: int) -> float:
 def measure(workdir: Path) -> tuple[float, float, float]:
     """(CPU share of one core, resident MB, peak MB) of an idle `smsgw run`."""
     link = workdir / "modem"
-    emulator = start_emulator(link, workdir / "sent.jsonl")
     port = _free_port()
     db_url = f"sqlite:///{workdir / 'smsgw.db'}"
     config = workdir / "config.toml"
@@ -60,6 +62,16 @@ def measure(workdir: Path) -> tuple[float, float, float]:
         f'[[modem]]\nname = "m1"\ndriver = "at"\nport = "{link}"\n\n'
         f'[web]\nlisten = "127.0.0.1:{port}"\n'
     )
+    # The unit's ExecStartPre: the schema made current before the gateway starts.
+    with (workdir / "upgrade.log").open("ab") as log:
+        subprocess.run(
+            [*SMSGW, "db", "upgrade", "--config", str(config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=60,
+        )
+    emulator = start_emulator(link, workdir / "sent.jsonl")
     gateway = start([*SMSGW, "run", "--config", str(config)], workdir / "run.log")
     try:
         engine = make_engine(db_url)
@@ -103,7 +115,7 @@ def run(workdir: Path) -> list[Row]:
             resident,
             "MB",
             note=f"VmRSS; peak VmHWM {peak:.1f} MB",
-            target=f"< {TARGET_MB:.0f} MB",
-            ok=resident < TARGET_MB and peak < TARGET_MB,
+            target=f"<= {TARGET_MB:.0f} MB",
+            ok=resident <= TARGET_MB and peak <= TARGET_MB,
         ),
     ]

@@ -7,6 +7,7 @@ real parts matter (timing on a pty, AT replies) the tests use the emulator inste
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from hardware.errors import ModemError
@@ -31,6 +32,7 @@ class FakeModem(Modem):
         self.store: dict[int, str] = {}
         self.opened = False
         self.failing: ModemError | None = None  # raised by every send while set
+        self.during_flight: list[Callable[[], object]] = []  # each run once, in the next send
         self._ref = 0
 
     def open(self) -> None:
@@ -55,6 +57,8 @@ class FakeModem(Modem):
         self.sent.append((to, text))
         if in_flight is not None:
             in_flight()
+        while self.during_flight:  # what happens while the network works on it
+            self.during_flight.pop(0)()
         self._ref = (self._ref + 1) % 256
         return Sent((self._ref,))
 

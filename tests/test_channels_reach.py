@@ -106,8 +106,10 @@ def test_an_alert_past_the_sims_budget_goes_on_by_the_hosted_service(
     try:
         daemon.alerts.create("Silver Subaru KX19 ABC heading to Docking", ["DOCKING"], by="pc")
         wait_for(
-            lambda: by_status(engine).get(("fastsms", "delivered"), 0) >= 500
-            and len(emulator_log(log)) >= SIM_BUDGET - DUTY_RESERVE,
+            lambda: (
+                by_status(engine).get(("fastsms", "delivered"), 0) >= 500
+                and len(emulator_log(log)) >= SIM_BUDGET - DUTY_RESERVE
+            ),
             60,
             "the SIM's share sent and the service's delivered",
         )

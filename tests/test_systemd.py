@@ -60,6 +60,9 @@ def test_the_gateway_units_are_hardened_but_reach_the_modem() -> None:
         ):
             assert setting in lines, f"{name} lacks {setting}"
         assert any(line.startswith("WatchdogSec=") for line in lines)
+        # Migrations run before, in a process of their own: the gateway never loads Alembic.
+        upgrade = f"ExecStartPre={INSTALLED} db upgrade --config /etc/smsgw/config.toml"
+        assert upgrade in lines, f"{name} lacks {upgrade}"
     web = (UNITS / "smsgw-web.service").read_text()
     assert "PrivateDevices=yes" in web and "dialout" not in web  # the console has no modem
 

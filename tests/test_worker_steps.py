@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 from fake_modem import FakeModem
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
 from gateway.app.daemon import Daemon
 from gateway.core import config as config_mod
 from gateway.core.db import utcnow
 from gateway.core.models import Message
 from gateway.modems import status as modem_status
+from gateway.modems.pipeline import OutcomeNotWritten
 from gateway.modems.worker import LAST_MODEM_REST, ModemWorker
 from hardware.errors import ModemError
 from hardware.modem import Sent
@@ -173,8 +175,12 @@ def test_duty_queued_during_a_send_overtakes_the_broadcast_claimed_ahead(
     that (by the console, another process) still goes first: the claimed farm gives way
     at its prompt and goes back to the queue untouched."""
     daemon.alerts.create("ALERT silver Subaru KX19 ABC, do not approach", ["DOCKING"], by="pc")
-    assert worker.send_one()  # the first farm; the second claimed during its flight
-    daemon.outbox.enqueue(OFFICER, "Sighting S1001: grey L200 at Stanhoe", "duty")
+    modem.during_flight.append(  # the second farm is claimed by then
+        lambda: (
+            worker.pipeline.peek(),
+            daemon.outbox.enqueue(OFFICER, "Sighting S1001: grey L200 at Stanhoe", "duty"),
+        )
+    )
     while worker.send_one():
         pass
     assert [to for to, _ in modem.sent] == [FARMS[0], OFFICER, *FARMS[1:]]
@@ -221,3 +227,33 @@ def test_each_body_goes_only_once_the_last_outcome_is_on_disk(
     worker.release()
     assert len(modem.sent) == len(FARMS)
     assert modem.before == [None] + ["sent"] * (len(FARMS) - 1)
+
+
+def test_no_body_goes_while_the_last_outcome_could_not_be_written(
+    daemon: Daemon, modem: FakeModem, worker: ModemWorker, engine: Engine, monkeypatch: Any
+) -> None:
+    """A database that refuses the outcome's commit (injected once here): the message that
+    went stays `sending` for the lease to bring back, and the next waits in the queue
+    rather than go too, so a second message never joins the one that may go twice."""
+    daemon.alerts.create("ALERT blue van AB12 CDE, do not approach", ["DOCKING"], by="pc")
+    record = daemon.outbox.record_sent
+    failures = [OperationalError("UPDATE messages", {}, Exception("disk I/O error"))]
+
+    def refuse_once(*args: Any, **kwargs: Any) -> bool:
+        if failures:
+            raise failures.pop()
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(daemon.outbox, "record_sent", refuse_once)
+    assert worker.send_one()  # the first farm goes; its outcome will not be written
+    with pytest.raises(OutcomeNotWritten):
+        worker.send_one()  # the second is abandoned at its prompt
+    assert [to for to, _ in modem.sent] == [FARMS[0]]
+    with engine.connect() as conn:
+        states = dict(conn.execute(select(Message.to, Message.status)).all())
+    assert states[FARMS[0]] == "sending"  # for the lease: at worst this one goes twice
+    assert states[FARMS[1]] == "queued"
+    assert worker.faults == 1
+    while worker.send_one():  # the database is back
+        pass
+    assert [to for to, _ in modem.sent] == FARMS

@@ -8,8 +8,6 @@ from typing import Any
 
 from flask import Response, url_for
 
-from gateway.alerts import cap
-from gateway.alerts.cap_feed import ATOM_TYPE, atom_feed
 from gateway.core import users
 from web import api
 from web.context import config, engine
@@ -20,6 +18,8 @@ FEED_SIZE = 50  # newest alerts in the feed
 @api.bp.route("/alerts/<ref>/cap")
 @api.token_required("viewer")
 def alert_cap(account: users.Account, ref: str) -> Any:
+    from gateway.alerts import cap  # ElementTree: loaded by the first CAP request
+
     try:
         found = cap.cap_alert(engine(), ref)
     except cap.CapError as exc:
@@ -32,6 +32,9 @@ def alert_cap(account: users.Account, ref: str) -> Any:
 @api.bp.route("/alerts.atom")
 @api.token_required("viewer")
 def alerts_atom(account: users.Account) -> Any:
+    from gateway.alerts import cap
+    from gateway.alerts.cap_feed import ATOM_TYPE, atom_feed
+
     cfg = config()
     body = atom_feed(
         cap.recent(engine(), FEED_SIZE),

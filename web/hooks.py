@@ -14,7 +14,6 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from gateway.channels import twilio
 from gateway.channels.base import ProviderError
 from gateway.channels.reports import apply_status, store_inbound
 from gateway.core.config import ProviderConfig
@@ -33,6 +32,8 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 def twilio_status(name: str) -> Response:
     """A message's new status: delivered or failed settles it in the outbox."""
     _verified(name, "status")
+    from gateway.channels import twilio
+
     try:
         status = twilio.callback_status(request.form)
     except ProviderError as exc:
@@ -46,6 +47,8 @@ def twilio_status(name: str) -> Response:
 def twilio_sms(name: str) -> Response:
     """A text to the provider's number: filed in the inbox once, then routed."""
     _verified(name, "sms")
+    from gateway.channels import twilio
+
     try:
         text = twilio.inbound_of(request.form)
     except ProviderError as exc:
@@ -57,6 +60,10 @@ def twilio_sms(name: str) -> Response:
 
 def _verified(name: str, hook: str) -> ProviderConfig:
     """The provider this hook is for, once Twilio's signature checks; 404 or 403 if not."""
+    # Imported here, as the other hooks do: its HTTP client (urllib.request) is loaded only
+    # by a gateway that takes Twilio's callbacks, not by every console start.
+    from gateway.channels import twilio
+
     provider = next((p for p in config().providers if p.name == name and p.kind == "twilio"), None)
     if provider is None or not provider.callback_url:
         log.warning("twilio %s hook for %r: no such provider taking callbacks", hook, name)

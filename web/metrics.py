@@ -12,108 +12,15 @@ X-Forwarded-For (or Forwarded / X-Real-IP), which every common one can.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
 
 from flask import Blueprint, Response, request
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
-from prometheus_client.metrics_core import (
-    CounterMetricFamily,
-    GaugeHistogramMetricFamily,
-    GaugeMetricFamily,
-    Metric,
-)
-from prometheus_client.registry import Collector
-from sqlalchemy import Engine
 
-from gateway.app.gauges import Snapshot, snapshot
 from gateway.core import users
-from gateway.modems.status import STATES as MODEM_STATES
-from gateway.outbox.states import STATES as MESSAGE_STATES
 from web.context import engine
 
 bp = Blueprint("metrics", __name__)
 REALM = 'Bearer realm="smsgw"'
 PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
-
-
-class GatewayCollector(Collector):
-    """One scrape's families, from one snapshot of the database."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def collect(self) -> Iterator[Metric]:
-        yield from families(snapshot(self.engine))
-
-
-def families(snap: Snapshot) -> Iterator[Metric]:
-    messages = GaugeMetricFamily(
-        "smsgw_messages",
-        "Messages in the outbox by state and channel.",
-        labels=["state", "channel"],
-    )
-    channels = sorted({"sim", *(channel for _, channel in snap.messages)})
-    states = [*MESSAGE_STATES, *sorted({s for s, _ in snap.messages} - set(MESSAGE_STATES))]
-    for channel in channels:  # every state, zero too, so a series never vanishes
-        for state in states:
-            messages.add_metric([state, channel], snap.messages.get((state, channel), 0))
-    yield messages
-
-    latency = GaugeHistogramMetricFamily(
-        "smsgw_send_latency_seconds",
-        "Seconds from queued to sent, for the messages sent in the last hour.",
-        buckets=[
-            *((_le(b), float(n)) for b, n in snap.latency.buckets),
-            ("+Inf", float(snap.latency.count)),
-        ],
-        gsum_value=snap.latency.total_seconds,
-    )
-    yield latency
-
-    yield CounterMetricFamily(
-        "smsgw_inbound_messages", "Texts received since the database began.", snap.inbound_total
-    )
-    yield GaugeMetricFamily(
-        "smsgw_inbound_messages_last_hour",
-        "Texts received in the last hour.",
-        snap.inbound_last_hour,
-    )
-    yield GaugeMetricFamily(
-        "smsgw_sightings_open", "Sightings nobody has acknowledged yet.", snap.sightings_open
-    )
-    yield GaugeMetricFamily(
-        "smsgw_sightings_escalated",
-        "Open sightings passed on past the primary desk (to the backup or the fallback).",
-        snap.sightings_escalated,
-    )
-    yield from _modems(snap)
-    yield GaugeMetricFamily(
-        "smsgw_webhook_backlog", "Webhook events not yet delivered.", snap.webhook_backlog
-    )
-
-
-def _modems(snap: Snapshot) -> Iterator[Metric]:
-    state = GaugeMetricFamily(
-        "smsgw_modem_state",
-        "1 for each sender's current state (modems, hosted services, email), 0 for the others.",
-        labels=["modem", "channel", "state"],
-    )
-    signal = GaugeMetricFamily(
-        "smsgw_modem_signal_dbm", "Each modem's received signal strength.", labels=["modem"]
-    )
-    for modem in snap.modems:
-        known = MODEM_STATES if modem.state in MODEM_STATES else (*MODEM_STATES, modem.state)
-        for name in known:
-            state.add_metric([modem.name, modem.channel, name], 1.0 if name == modem.state else 0.0)
-        if modem.dbm is not None:
-            signal.add_metric([modem.name], float(modem.dbm))
-    yield state
-    yield signal
-
-
-def _le(bound: float) -> str:
-    """As the client writes bucket bounds ("1.0", "+Inf")."""
-    return repr(float(bound))
 
 
 def is_local() -> bool:
@@ -143,5 +50,7 @@ def metrics() -> Response:
             return _refused("send Authorization: Bearer <token>", REALM)
         if users.by_api_token(engine(), token.strip()) is None:
             return _refused("the token is not valid", f'{REALM}, error="invalid_token"')
-    body = generate_latest(GatewayCollector(engine()))
-    return Response(body, mimetype=None, content_type=CONTENT_TYPE_PLAIN_0_0_4)
+    from web import metrics_families  # prometheus_client: loaded by the first scrape
+
+    body = metrics_families.exposition(engine())
+    return Response(body, mimetype=None, content_type=metrics_families.CONTENT_TYPE)

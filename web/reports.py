@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
-from gateway.app import patrol_report, reports, workbook
+from gateway.app import patrol_report, reports
 from gateway.app.reports import Period, ReportError
 from gateway.core import audit
 from web.context import engine
@@ -171,6 +171,8 @@ def workbook_xlsx() -> Any:
         period = _period()
     except ReportError as exc:
         return Response(str(exc), 400, mimetype="text/plain")
+    from gateway.app import workbook  # openpyxl: loaded by the first download, not at start
+
     show = current_user.can("operator")
     data = workbook.export(engine(), period, show_numbers=show)
     audit.record(

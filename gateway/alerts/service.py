@@ -188,52 +188,60 @@ class Alerts:
             if r.phone not in done
         ]
         shares = self.reach.split(len(chosen)) if self.reach else [Share(SIM, len(chosen))]
-        added = start = 0
+        known, added, start = len(done), 0, 0
         for share in shares:
-            added += self._queue(chosen[start : start + share.count], alert_id, share.channel)
-            start += share.count
+            items = chosen[start : start + share.count]
+            known, n = self._queue(items, alert_id, share.channel, known)
+            added, start = added + n, start + share.count
         if self.reach is not None and self.reach.email_on:
             emails: list[Item] = [
                 (r.email, info.text, r.list_id)
                 for r in reached_by_email(self.subscribers, info.list_ids, info.near)
                 if r.email not in done
             ]
-            added += self._queue(emails, alert_id, EMAIL)
-        with self.engine.begin() as conn:
-            reached = conn.scalar(
-                select(func.count(func.distinct(Message.to))).where(Message.alert_id == alert_id)
-            )
+            known, n = self._queue(emails, alert_id, EMAIL, known)
+            added += n
+        with self.engine.begin() as conn:  # `known`: every message of the alert, anyone's
             conn.execute(
                 update(Alert)
                 .where(Alert.id == alert_id)
-                .values(status="sending", started_at=utcnow(), recipients=reached)
+                .values(status="sending", started_at=utcnow(), recipients=known)
             )
         log.info("alert %s queued to %d recipient(s)", info.ref, added)
         return added
 
-    def _queue(self, items: Sequence[Item], alert_id: int, channel: str) -> int:
-        """In chunks, so the first recipients are on their way while the rest are queued;
-        returns how many were queued (those another fan-out queued first are left out)."""
+    def _queue(
+        self, items: Sequence[Item], alert_id: int, channel: str, known: int
+    ) -> tuple[int, int]:
+        """In chunks, so the first recipients are on their way while the rest are queued.
+        `known` is how many messages the alert had; returns how many it has after and how
+        many this call queued. Those another fan-out queued first are left out."""
         added = 0
         for start in range(0, len(items), CHUNK):
+            chunk = items[start : start + CHUNK]
             with self.engine.begin() as conn:
                 # A write first: SQLite's write lock, PostgreSQL's row lock on the alert,
                 # held to the commit, so what is read next cannot change before it.
                 conn.execute(update(Alert).where(Alert.id == alert_id).values(status=Alert.status))
-                chunk = items[start : start + CHUNK]
-                queued = set(
-                    conn.scalars(
-                        select(Message.to).where(
-                            Message.alert_id == alert_id, Message.to.in_([i[0] for i in chunk])
+                now_known = conn.scalar(
+                    select(func.count()).select_from(Message).where(Message.alert_id == alert_id)
+                )
+                if now_known != known:  # someone else queued some: leave theirs out
+                    queued = set(
+                        conn.scalars(
+                            select(Message.to).where(
+                                Message.alert_id == alert_id,
+                                Message.to.in_([item[0] for item in chunk]),
+                            )
                         )
                     )
+                    chunk = [item for item in chunk if item[0] not in queued]
+                n = self.outbox.enqueue_many_in(
+                    conn, chunk, "urgent", kind="broadcast", alert_id=alert_id, channel=channel
                 )
-                fresh = [item for item in chunk if item[0] not in queued]
-                added += self.outbox.enqueue_many_in(
-                    conn, fresh, "urgent", kind="broadcast", alert_id=alert_id, channel=channel
-                )
+            known, added = int(now_known or 0) + n, added + n
             self.outbox.wake()
-        return added
+        return known, added
 
     def fire_due(self, now: datetime | None = None) -> list[str]:
         """Start every scheduled alert whose time has come. Claimed with one conditional

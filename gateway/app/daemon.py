@@ -25,12 +25,12 @@ from gateway.core.config import Config
 from gateway.core.db import make_engine
 from gateway.inbox.store import MessageHandler
 from gateway.jobs.scheduler import Scheduler
-from gateway.jobs.webhooks import WebhookWorker
 from gateway.modems.drivers import BuiltModem, build
 from gateway.modems.worker import ModemWorker
 from gateway.rota.notices import RotaNotices
 
 if TYPE_CHECKING:
+    from gateway.jobs.webhooks import WebhookWorker
     from gateway.outbox.listen import OutboxListener
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,11 @@ class Daemon:
         self.scheduler = Scheduler(
             self.engine, self.alerts, self.sightings, self.notices, self.outbox
         )
-        self.hooks = WebhookWorker(self.engine, config.webhooks) if config.webhooks else None
+        self.hooks: WebhookWorker | None = None
+        if config.webhooks:
+            from gateway.jobs.webhooks import WebhookWorker  # its HTTP client: only when used
+
+            self.hooks = WebhookWorker(self.engine, config.webhooks)
         self.listener: OutboxListener | None = None
         if self.engine.dialect.name == "postgresql":
             from gateway.outbox.listen import OutboxListener  # psycopg: only with PostgreSQL

@@ -36,6 +36,13 @@ class GiveWay(GatewayError):
     """The message claimed ahead is outranked by one queued since: abandon it at its prompt."""
 
 
+class OutcomeNotWritten(GatewayError):
+    """The last send's outcome could not be committed: no further body may go."""
+
+
+_FAILED = -1  # what the writer returns for an outcome it could not commit
+
+
 class Pipeline:
     def __init__(
         self,
@@ -59,6 +66,10 @@ class Pipeline:
     def claim_ahead(self, only_to: Collection[str] | None, duty_to: DutyTo) -> None:
         """Claim the next message in the writer, while a send is in flight."""
         self._ahead = self._writer.submit(self._claim, only_to, duty_to)
+
+    def peek(self) -> Claimed | None:
+        """The message claimed ahead, once the writer has it, left in place."""
+        return None if self._ahead is None else self._ahead.result()
 
     def next(self) -> Claimed | None:
         """The message claimed ahead, once the writer has it (it usually has), or None."""
@@ -84,6 +95,8 @@ class Pipeline:
         def ready() -> None:
             self.settle()
             outranked, self._outranked = self._outranked, None
+            if outranked == _FAILED:
+                raise OutcomeNotWritten(f"message {msg.id} waits: the last outcome is not on disk")
             if ahead and outranked == msg.id:
                 raise GiveWay(f"message {msg.id} gives way to a more pressing one")
 
@@ -139,8 +152,8 @@ class Pipeline:
             )
         except Exception:
             # It went: never park it as failed. Left `sending`, the lease brings it back,
-            # which at worst sends this one message twice.
+            # which at worst sends this one message twice; nothing more goes meanwhile.
             log.exception("message %d was sent but its outcome could not be written", msg.id)
             self.faults += 1
-            return None
+            return _FAILED
         return None if goes_first or nxt is None else nxt.id

@@ -26,7 +26,7 @@ from gateway.core.config import Config, ModemConfig
 from gateway.inbox.store import Inbox, MessageHandler
 from gateway.modems import status as modem_status
 from gateway.modems.link import Link, ProbeFactory
-from gateway.modems.pipeline import GiveWay, Pipeline
+from gateway.modems.pipeline import GiveWay, OutcomeNotWritten, Pipeline
 from gateway.modems.receiver import Receiver
 from gateway.modems.resting import LAST_MODEM_REST, Resting
 from gateway.outbox.budget import DUTY_RESERVE, Budget
@@ -237,7 +237,7 @@ class ModemWorker:
                 return True
         try:
             return self._send(msg, ahead)
-        except (PortLost, ModemNotReady, ModemTimeout):
+        except (PortLost, ModemNotReady, ModemTimeout, OutcomeNotWritten):
             raise
         except Exception as exc:  # a bug must park the row, not loop on it
             log.exception("message %d crashed the sender", msg.id)
@@ -249,7 +249,10 @@ class ModemWorker:
         self.pipeline.settle()
 
     def _idle(self) -> bool:
+        """Nothing to send now: the last outcome on disk, and a message claimed ahead
+        back in the queue rather than held while this modem cannot send it."""
         self.settle()
+        self.pipeline.drop_ahead(self.outbox.unclaim)
         return False
 
     # -- sending -----------------------------------------------------------------------
@@ -269,6 +272,9 @@ class ModemWorker:
             log.info("message %d gives way to a more pressing one", msg.id)
             self.outbox.unclaim(msg.id)
             return True
+        except OutcomeNotWritten:
+            self.outbox.hand_back(msg.id, f"{self.name}: the last outcome was not written")
+            raise  # the loop pauses: the database is in trouble
         except (PortLost, ModemNotReady, ModemTimeout) as exc:
             self.outbox.hand_back(msg.id, f"{self.name}: {exc}")
             raise

@@ -18,7 +18,6 @@ keyword changes are idempotent.
 
 from __future__ import annotations
 
-import difflib
 import logging
 from collections.abc import Callable, Iterable
 
@@ -111,6 +110,8 @@ class InboundRouter:
         known = [x.keyword for x in self.subscribers.lists()]
         if command.list_keyword in known:
             return False
+        import difflib  # only for a JOIN of an unknown list: not loaded at start
+
         return not difflib.get_close_matches(command.list_keyword, known, n=1, cutoff=0.75)
 
     def obey(self, sender: str, command: keywords.Command, source: str = "") -> str:

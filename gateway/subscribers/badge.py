@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import phonenumbers
-import segno
 
 from gateway.core.errors import GatewayError
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.subscribers.service import SubscriberError, clean_keyword
+
+if TYPE_CHECKING:
+    import segno
 
 HEADING = "Rural Crime Alerts"
 # Q restores about 25% of damaged codewords, enough for a scuffed or bent badge; segno
@@ -77,6 +80,8 @@ def make_badge(
     if not name:
         raise BadgeError("a badge needs the list's name")
     body = f"JOIN {word}"
+    import segno  # only to draw a badge: the console and daemon start without it
+
     qr = segno.make(sms_uri(number, body, region=region), error=ERROR_LEVEL, micro=False)
     try:
         if kind == ".png":
