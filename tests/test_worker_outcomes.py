@@ -6,6 +6,7 @@ on the emulator plays the same faults elsewhere (test_faults, test_pool, test_no
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -222,7 +223,8 @@ def test_delivery_reports_wait_for_a_batch_until_the_oldest_has_waited(
     modem.hand_report(FARM, ref=1)
     assert not worker.apply_reports()  # one report: not worth a transaction yet
     clock.advance(REPORT_WAIT)
-    assert worker.apply_reports()
+    assert worker.apply_reports()  # handed to the modem's writer thread
+    worker.settle()
     assert row(engine, msg_id).status == "delivered"
 
 
@@ -310,3 +312,25 @@ def test_a_text_that_never_routes_waits_for_a_person_after_its_tries(
         worker.sweep()
     assert len(calls) == ROUTE_ATTEMPTS
     assert troubles.count(engine).unrouted == 1
+
+
+def test_a_report_read_off_the_sim_waits_for_the_outcome_it_is_about(
+    rig: Rig, modem: FakeModem, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outcome (and the part's reference) is committed by the modem's writer thread;
+    a report the modem stored on the SIM (+CDSI) may be read before that commit is done
+    (slowed down here), and must still find its message."""
+    worker = rig(status_reports=True)
+    msg_id = worker.outbox.enqueue(FARM, "Gate left open at Docking")
+    record = worker.outbox.record_sent
+
+    def slow(*args: Any, **kwargs: Any) -> bool:
+        time.sleep(0.3)  # a Pi's SD card on a bad day
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(worker.outbox, "record_sent", slow)
+    assert worker.send_one()
+    modem.report(FARM, ref=1)
+    assert worker.read_inbound()
+    assert row(engine, msg_id).status == "delivered"
+    assert modem.store == {}

@@ -26,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from gateway.core.errors import GatewayError
 from gateway.outbox.claims import Claimed, DutyTo
 from gateway.outbox.queue import Outbox
+from hardware.pdu import StatusReport
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,29 @@ class Pipeline:
         self._ahead: Future[Claimed | None] | None = None
         self._outcome: Future[int | None] | None = None  # the id that must give way, if any
         self._outranked: int | None = None
+        self._reports: list[StatusReport] = []  # for the writer, at the next flight
 
     def claim_ahead(self, only_to: Collection[str] | None, duty_to: DutyTo) -> None:
-        """Claim the next message in the writer, while a send is in flight."""
+        """Claim the next message in the writer, while a send is in flight; then apply the
+        delivery reports that have come."""
         self._ahead = self._writer.submit(self._claim, only_to, duty_to)
+        self.flush_reports()
+
+    def reports(self, batch: list[StatusReport]) -> None:
+        """Delivery reports, applied by the writer during the next flight (or `flush`)."""
+        self._reports.extend(batch)
+
+    def flush_reports(self) -> None:
+        """Hand the reports that have come to the writer (after the outcomes before them)."""
+        if self._reports:
+            batch, self._reports = self._reports, []
+            self._writer.submit(self._apply_reports, batch)
+
+    def drain(self) -> None:
+        """Wait until the writer has done everything handed to it (for tests, and stop)."""
+        self.settle()
+        self.flush_reports()
+        self._writer.submit(lambda: None).result()
 
     def peek(self) -> Claimed | None:
         """The message claimed ahead, once the writer has it, left in place."""
@@ -116,10 +136,18 @@ class Pipeline:
             hand_back(msg.id)
 
     def close(self) -> None:
+        self.flush_reports()
         self._writer.submit(self._recorder.close)
         self._writer.shutdown(wait=True)
 
     # -- the writer thread ---------------------------------------------------------------
+    def _apply_reports(self, batch: list[StatusReport]) -> None:
+        try:
+            self.outbox.apply_reports(self.name, batch)
+        except Exception:  # the messages stay `sent`; a report is word of delivery, no more
+            log.exception("%s: %d delivery report(s) could not be applied", self.name, len(batch))
+            self.faults += 1
+
     def _claim(self, only_to: Collection[str] | None, duty_to: DutyTo) -> Claimed | None:
         for _ in range(GATE_TRIES):
             msg = self.outbox.claim(self.name, only_to=only_to, duty_to=duty_to)

@@ -36,8 +36,12 @@ class Receiver:
         inbox: Inbox,
         handlers: Sequence[MessageHandler],
         clock: Callable[[], float],
+        *,
+        settle: Callable[[], None] = lambda: None,
     ) -> None:
+        """`settle` puts on disk the outcomes a report read off the SIM may be about."""
         self.modem = modem
+        self.settle = settle
         self.name = name
         self.config = config
         self.outbox = outbox
@@ -76,10 +80,13 @@ class Receiver:
                 if stored is not None and self.take(stored):
                     texts = True
 
-    def apply_reports(self, idle: bool = False, settle: Callable[[], None] | None = None) -> bool:
+    def apply_reports(
+        self, idle: bool = False, apply: Callable[[list[StatusReport]], None] | None = None
+    ) -> bool:
         """Delivery reports in one transaction once enough have come or the oldest has
-        waited long enough; with `idle`, whatever has come. `settle` first puts on disk
-        the outcomes (and references) these reports may be about."""
+        waited long enough; with `idle`, whatever has come. `apply` takes the batch instead
+        (the modem's writer thread applies it while the radio works, after the outcomes it
+        may be about)."""
         if not self.reports:
             return False
         if (
@@ -95,9 +102,10 @@ class Receiver:
                 batch.append(decode_status_report(pdu))
             except PduError as exc:
                 log.warning("unreadable status report on %s: %s", self.name, exc)
-        if settle is not None:
-            settle()
-        self.outbox.apply_reports(self.name, batch)
+        if apply is not None:
+            apply(batch)
+        else:
+            self.outbox.apply_reports(self.name, batch)
         return True
 
     def sweep(self) -> bool:
@@ -131,6 +139,7 @@ class Receiver:
                 self._store(stored.pdu, decoded)
                 text = True
             elif isinstance(decoded, StatusReport):
+                self.settle()
                 self.outbox.apply_reports(self.name, [decoded])
         self.modem.delete_stored(stored.index)
         return text

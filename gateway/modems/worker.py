@@ -76,7 +76,12 @@ class ModemWorker:
         self.budget.seed(modem_status.recent_sends(engine, self.name))
         self._update = modem_status.Recorder(engine, self.name, config.node)
         self.link = Link(modem, self.name, config, self.budget, self._update, clock, probe)
-        self.receiver = Receiver(modem, self.name, config, outbox, inbox, handlers, clock)
+        self.pipeline = Pipeline(
+            self.name, outbox, self._passes_gate, track=config.outbox.status_reports
+        )
+        self.receiver = Receiver(
+            modem, self.name, config, outbox, inbox, handlers, clock, settle=self.pipeline.settle
+        )
         heard = HEARD_WITHIN * max(config.gateway.health_interval, BUDGET_NOTE_INTERVAL)
         self.resting = Resting(
             settings, config, engine, outbox, self._update, clock, heard_within=heard
@@ -84,9 +89,6 @@ class ModemWorker:
         self._stopping = threading.Event()
         self._next_send = 0.0
         self._next_budget_note = 0.0
-        self.pipeline = Pipeline(
-            self.name, outbox, self._passes_gate, track=config.outbox.status_reports
-        )
         self._faults = 0  # unforeseen exceptions survived: shown in the log, never fatal
         self._thread = threading.Thread(target=self.run, name=f"modem-{self.name}", daemon=True)
         modem.set_event_handler(self._on_event)
@@ -205,7 +207,7 @@ class ModemWorker:
         return worked
 
     def apply_reports(self, idle: bool = False) -> bool:
-        return self.receiver.apply_reports(idle, self.settle)
+        return self.receiver.apply_reports(idle, self.pipeline.reports)
 
     def sweep(self) -> bool:
         return self.receiver.sweep()
@@ -245,12 +247,14 @@ class ModemWorker:
             return True
 
     def settle(self) -> None:
-        """Wait until the last outcome is on disk (before idling, and for tests)."""
-        self.pipeline.settle()
+        """Wait until the writer has done all it was given: the last outcome, the delivery
+        reports (before idling, and for tests)."""
+        self.pipeline.drain()
 
     def _idle(self) -> bool:
-        """Nothing to send now: the last outcome on disk, and a message claimed ahead
-        back in the queue rather than held while this modem cannot send it."""
+        """Nothing to send now: the last outcome on disk, the reports applied, and a
+        message claimed ahead back in the queue rather than held while this modem cannot
+        send it."""
         self.settle()
         self.pipeline.drop_ahead(self.outbox.unclaim)
         return False
