@@ -37,8 +37,6 @@ def timed(name: str, fn: Callable[..., Any], timings: Timings) -> Callable[..., 
             return fn(*args, **kwargs)
         finally:
             label = name
-            if name == "Outbox.mark_sent":
-                label += " + claim next" if kwargs.get("claim_next") else " alone"
             with lock:
                 slot = timings.setdefault(label, [0, 0.0])
                 slot[0] += 1
@@ -51,7 +49,7 @@ def instrument(timings: Timings) -> None:
     """Wrap the send path's calls: claim, send, the outcome's commit, delivery reports."""
     calls = (
         (Outbox, "claim"),
-        (Outbox, "mark_sent"),
+        (Outbox, "record_sent"),
         (Outbox, "apply_reports"),
         (AtModem, "send"),
     )

@@ -4,8 +4,9 @@ last commits.
 
 Measured on SQLite files on this machine's disk, through the daemon's own calls, in
 rounds that alternate the two modes so that other load on the machine falls on both:
-- a message sent: the worker's one commit per send, the outcome of one message and the
-  claim of the next (`Outbox.mark_sent(claim_next=True)`, delivery-report tracking on);
+- a message sent: the worker's two commits per send, the claim of the next made while the
+  network works (`Outbox.claim`) and the outcome at the answer, on the modem's own
+  connection (`Outbox.record_sent` with a `SentRecorder`, delivery-report tracking on);
 - a text received: what the worker commits between reading it and deleting it from the
   SIM, `Inbox.store`, the router filing it as a sighting with its forward and the
   thanks, and `Inbox.mark_routed` (three commits).
@@ -63,8 +64,8 @@ def filesystem(path: Path) -> str:
 
 
 def send_round(daemon: Daemon, into: list[float], n: int = PER_ROUND) -> None:
-    """Queue n broadcast messages, claim the first, then time each outcome-and-next-claim
-    commit, as the worker makes them back to back while a broadcast goes out."""
+    """Queue n broadcast messages, claim the first, then time each claim of the next and
+    outcome of the last, as the worker makes them while a broadcast goes out."""
     outbox = daemon.outbox
     outbox.enqueue_many(
         [(drama_number(i), f"Bench alert {i:04d}: silver Subaru KX19 ABC") for i in range(n)],
@@ -72,21 +73,28 @@ def send_round(daemon: Daemon, into: list[float], n: int = PER_ROUND) -> None:
         kind="broadcast",
         ids=False,
     )
-    msg = outbox.claim("m1", only_to=None, duty_to=None)
-    for k in range(n):
-        if msg is None:
-            raise BenchError(f"nothing to claim after {k} of {n} messages")
-        started = time.perf_counter()
-        msg = outbox.mark_sent(
-            msg.id,
-            [k % 256],
-            modem="m1",
-            claim_next=k < n - 1,
-            only_to=None,
-            duty_to=None,
-            track=daemon.config.outbox.status_reports,
-        )
-        into.append(time.perf_counter() - started)
+    recorder = outbox.recorder("m1")
+    try:
+        msg = outbox.claim("m1", only_to=None, duty_to=None)
+        for k in range(n):
+            if msg is None:
+                raise BenchError(f"nothing to claim after {k} of {n} messages")
+            started = time.perf_counter()
+            nxt = outbox.claim("m1", only_to=None, duty_to=None) if k < n - 1 else None
+            outbox.record_sent(
+                msg.id,
+                [k % 256],
+                modem="m1",
+                track=daemon.config.outbox.status_reports,
+                ahead=nxt,
+                only_to=None,
+                duty_to=None,
+                recorder=recorder,
+            )
+            into.append(time.perf_counter() - started)
+            msg = nxt
+    finally:
+        recorder.close()
 
 
 def receive_round(daemon: Daemon, first: int, into: list[float], n: int = PER_ROUND) -> None:
@@ -189,7 +197,7 @@ def run(workdir: Path) -> list[Row]:
     rows = [
         *cost_rows(
             "send",
-            "message sent (outcome + next claim, 1 commit)",
+            "message sent (next claim + outcome, 2 commits)",
             samples["FULL"].sent,
             samples["NORMAL"].sent,
         ),

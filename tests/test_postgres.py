@@ -56,7 +56,8 @@ def test_gateways_claiming_at_once_never_take_the_same_message(engines: list[Eng
         while msg is not None:
             with lock:
                 taken.append((outbox.node, msg.id))
-            msg = outbox.mark_sent(msg.id, [1], modem=modem, claim_next=True)
+            outbox.mark_sent(msg.id, [1], modem=modem)
+            msg = outbox.claim(modem)
 
     threads = [
         threading.Thread(target=worker, args=(ob, f"{ob.node}-m{j}"))

@@ -243,34 +243,10 @@ class Outbox(HandOver):
         )
 
     def mark_sent(
-        self,
-        msg_id: int,
-        refs: Sequence[int],
-        *,
-        modem: str = "",
-        claim_next: bool = False,
-        only_to: Collection[str] | None = None,
-        duty_to: DutyTo = "same",
-        track: bool = False,
-    ) -> Claimed | None:
-        """Record a send; with `claim_next`, claim the next message in the same transaction.
-
-        One commit instead of two keeps the modem's radio link busy: the outcome of one
-        message and the attempt of the next are both on disk before the next send starts.
-        With `track`, each part's reference is kept for matching delivery reports.
-        """
-        now = utcnow()
-        nxt = None
-        with self.engine.begin() as conn:
-            done = states.sent_in(conn, msg_id, self.node, now, refs)
-            if done and refs and track:
-                delivery.track_in(conn, msg_id, modem, refs, now)
-            if claim_next:
-                nxt = self._claim(conn, modem, now, only_to, duty_to)
-        if not done:
-            log.warning("message %d was no longer ours to mark sent", msg_id)
-        log.info("message %d sent (%d part(s))", msg_id, max(1, len(refs)))
-        return nxt
+        self, msg_id: int, refs: Sequence[int], *, modem: str = "", track: bool = False
+    ) -> None:
+        """Record a send (a modem's worker uses `record_sent`, with the claim ahead)."""
+        self.record_sent(msg_id, refs, modem=modem, track=track)
 
     def record_sent(
         self,
