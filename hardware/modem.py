@@ -121,9 +121,10 @@ class Modem(ABC):
         its body goes: while the modem answers with its prompt, the caller finishes what
         must be on disk before this message may leave (the last one's outcome). If it
         raises, the message is abandoned at the prompt and the exception goes on.
-        `in_flight` is called once the first part's body is on its way, while the network
-        works on it (the caller prepares the next message); what it raises is logged and
-        dropped, since the message has gone.
+        `in_flight` is called once the message is on its way (the AT driver: after the
+        first part's body; gammu: as it hands the message to its own thread), while the
+        network works on it (the caller prepares the next message); what it raises is
+        logged and dropped, since the message has gone.
         """
 
     @abstractmethod

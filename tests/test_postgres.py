@@ -155,3 +155,33 @@ def test_postgresql_refuses_to_truncate_the_audit_log(engines: list[Engine]) -> 
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
     assert [e.actor for e in audit.entries(engine)] == ["admin1"]
+
+
+def test_an_outcome_is_written_after_the_server_dropped_the_modems_session(
+    engines: list[Engine],
+) -> None:
+    """A modem's outcomes go on a connection it keeps (SentRecorder), which the pool does
+    not ping as it does at checkout. PostgreSQL restarted, or a firewall dropped the idle
+    session, between two sends: the next outcome is still written, on a fresh connection,
+    so the message is not left `sending` for the lease to send again."""
+    outbox = Outbox(engines[0], OutboxConfig(), "node0")
+    outbox.enqueue_many([("+447700900101", "Gate open"), ("+447700900102", "Gate open")])
+    first, second = outbox.claim("m1"), outbox.claim("m1")
+    assert first is not None and second is not None
+    recorder = outbox.recorder("m1")
+    try:
+        assert outbox.record_sent(first.id, [1], modem="m1", recorder=recorder)
+        with engines[1].begin() as conn:
+            dropped = conn.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        assert dropped >= 1
+        assert outbox.record_sent(second.id, [2], modem="m1", recorder=recorder)
+    finally:
+        recorder.close()
+    with engines[2].connect() as conn:
+        states = conn.scalars(select(Message.status).order_by(Message.id)).all()
+    assert states == ["sent", "sent"]

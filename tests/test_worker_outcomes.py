@@ -102,6 +102,7 @@ def rig(db_url: str, engine: Engine, modem: FakeModem, clock: Clock) -> Iterator
     yield build
     for worker in made:
         worker.release()
+        worker.pipeline.close()
 
 
 def inbox(engine: Engine) -> Inbox:

@@ -5,6 +5,7 @@ is tested elsewhere."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -21,7 +22,8 @@ from gateway.core.models import Message
 from gateway.modems import status as modem_status
 from gateway.modems.pipeline import OutcomeNotWritten
 from gateway.modems.worker import LAST_MODEM_REST, ModemWorker
-from hardware.errors import ModemError
+from gateway.subscribers.gate import Verdict
+from hardware.errors import ModemError, ModemTimeout
 from hardware.modem import Sent
 
 KEEPER = "+447700900501"
@@ -71,6 +73,7 @@ def worker(daemon: Daemon, modem: FakeModem) -> Iterator[ModemWorker]:
     assert w.connect()
     yield w
     w.release()
+    w.pipeline.close()
 
 
 def sending(engine: Engine) -> list[int]:
@@ -225,6 +228,7 @@ def test_each_body_goes_only_once_the_last_outcome_is_on_disk(
     while worker.send_one():
         pass
     worker.release()
+    worker.pipeline.close()
     assert len(modem.sent) == len(FARMS)
     assert modem.before == [None] + ["sent"] * (len(FARMS) - 1)
 
@@ -233,8 +237,8 @@ def test_no_body_goes_while_the_last_outcome_could_not_be_written(
     daemon: Daemon, modem: FakeModem, worker: ModemWorker, engine: Engine, monkeypatch: Any
 ) -> None:
     """A database that refuses the outcome's commit (injected once here): the message that
-    went stays `sending` for the lease to bring back, and the next waits in the queue
-    rather than go too, so a second message never joins the one that may go twice."""
+    went stays `sending`, and the next waits in the queue rather than go too; the outcome
+    is written again before the next body, so none is left for the lease to send twice."""
     daemon.alerts.create("ALERT blue van AB12 CDE, do not approach", ["DOCKING"], by="pc")
     record = daemon.outbox.record_sent
     failures = [OperationalError("UPDATE messages", {}, Exception("disk I/O error"))]
@@ -254,6 +258,126 @@ def test_no_body_goes_while_the_last_outcome_could_not_be_written(
     assert states[FARMS[0]] == "sending"  # for the lease: at worst this one goes twice
     assert states[FARMS[1]] == "queued"
     assert worker.faults == 1
-    while worker.send_one():  # the database is back
+    while worker.send_one():  # the database is back: the outcome is written first
         pass
     assert [to for to, _ in modem.sent] == FARMS
+    worker.settle()
+    assert sending(engine) == []  # nothing left for the lease to send a second time
+
+
+def make_worker(daemon: Daemon, modem: FakeModem, gate: Any) -> ModemWorker:
+    w = ModemWorker(
+        modem,
+        daemon.config.modems[0],
+        daemon.config,
+        daemon.engine,
+        daemon.outbox,
+        daemon.inbox,
+        daemon.handlers,
+        gate=gate,
+    )
+    assert w.connect()
+    return w
+
+
+def send_all(worker: ModemWorker, *expected: type[BaseException]) -> None:
+    """The run loop's view: a step that raises is a fault, the loop turns again."""
+    for _ in range(4 * len(FARMS)):
+        try:
+            if not worker.send_one():
+                return
+        except expected:
+            continue
+
+
+@pytest.mark.parametrize("failing_call", [1, 2])  # 1: the claim now, 2: the claim ahead
+def test_a_gate_that_raises_strands_no_claimed_message_in_sending(
+    daemon: Daemon, engine: Engine, failing_call: int
+) -> None:
+    """The gate reads subscribers from the database; a failed read must hand the claimed
+    message back, not leave it `sending` for the lease (300 s)."""
+    calls: list[int] = []
+
+    def flaky_gate(msg: Any) -> Verdict:
+        calls.append(msg.id)
+        if len(calls) == failing_call:
+            raise OperationalError("SELECT subscribers", {}, Exception("database is locked"))
+        return daemon.gate(msg)
+
+    modem = FakeModem("f1")
+    worker = make_worker(daemon, modem, flaky_gate)
+    daemon.alerts.create("ALERT blue van AB12 CDE, do not approach", ["DOCKING"], by="pc")
+    send_all(worker, OperationalError)
+    worker.settle()
+    worker.pipeline.close()
+    assert sending(engine) == []
+    assert sorted(to for to, _ in modem.sent) == sorted(FARMS)
+
+
+class FailsAfterBody(FakeModem):
+    """The network refuses the first send after its body went (+CMS ERROR)."""
+
+    def send(self, to: str, text: str, **kwargs: Any) -> Sent:
+        sent = super().send(to, text, **kwargs)  # before_body, the body, in_flight
+        if len(self.sent) == 1:
+            raise ModemError("+CMS ERROR: 38 network out of order")
+        return sent
+
+
+def test_duty_queued_during_a_failed_send_goes_before_the_broadcast_claimed_ahead(
+    daemon: Daemon,
+) -> None:
+    """No outcome is written for a send the network refused, so nothing checks the farm
+    claimed during that flight against the duty message queued meanwhile: it gives way to
+    a fresh claim."""
+    modem = FailsAfterBody("f1")
+    worker = make_worker(daemon, modem, daemon.gate)
+    daemon.alerts.create("ALERT silver Subaru KX19 ABC, do not approach", ["DOCKING"], by="pc")
+    modem.during_flight.append(
+        lambda: (
+            worker.pipeline.peek(),  # the second farm is claimed by then
+            daemon.outbox.enqueue(OFFICER, "Sighting S1001: grey L200 at Stanhoe", "duty"),
+        )
+    )
+    assert worker.send_one()  # the first farm: refused after its body
+    assert worker.send_one()
+    assert modem.sent[1][0] == OFFICER, modem.sent
+    worker.release()
+    worker.pipeline.close()
+
+
+class TimesOutAfterBody(FakeModem):
+    """The first send's answer never comes (ModemTimeout after the body went)."""
+
+    def send(self, to: str, text: str, **kwargs: Any) -> Sent:
+        sent = super().send(to, text, **kwargs)
+        if len(self.sent) == 1:
+            raise ModemTimeout("AT+CMGS=23", 0.01, [])
+        return sent
+
+
+def test_a_failed_claim_ahead_then_a_modem_timeout_does_not_kill_the_worker(
+    daemon: Daemon,
+) -> None:
+    """run() calls release() in its ModemTimeout/PortLost handlers: the claim ahead's
+    failure must not escape from there and end the modem's thread."""
+    calls: list[int] = []
+
+    def flaky_gate(msg: Any) -> Verdict:
+        calls.append(msg.id)
+        if len(calls) == 2:  # the claim ahead, during the first farm's flight
+            raise OperationalError("SELECT subscribers", {}, Exception("database is locked"))
+        return daemon.gate(msg)
+
+    modem = TimesOutAfterBody("f1")
+    worker = make_worker(daemon, modem, flaky_gate)
+    daemon.alerts.create("ALERT blue van AB12 CDE, do not approach", ["DOCKING"], by="pc")
+    worker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(modem.sent) < len(FARMS) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert worker._thread.is_alive(), "the modem's thread died"
+    finally:
+        worker.stop()
+        worker.join(5)

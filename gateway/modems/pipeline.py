@@ -64,6 +64,7 @@ class Pipeline:
         self._outcome: Future[int | None] | None = None  # the id that must give way, if any
         self._outranked: int | None = None
         self._reports: list[StatusReport] = []  # for the writer, at the next flight
+        self._unwritten: tuple[Claimed, tuple[int, ...]] | None = None  # to write again
 
     def claim_ahead(self, only_to: Collection[str] | None, duty_to: DutyTo) -> None:
         """Claim the next message in the writer, while a send is in flight; then apply the
@@ -123,15 +124,24 @@ class Pipeline:
         return ready
 
     def settle(self) -> None:
-        """Wait until the last outcome is on disk."""
+        """Wait until the last outcome is on disk; one that could not be written is tried
+        again here, and until it is written no body goes (OutcomeNotWritten)."""
         outcome, self._outcome = self._outcome, None
+        if outcome is None and self._unwritten is not None:
+            msg, refs = self._unwritten
+            outcome = self._writer.submit(self._record, msg, refs, None, None, None)
         if outcome is not None:
             self._outranked = outcome.result()
 
     def drop_ahead(self, hand_back: Callable[[int], None]) -> None:
         """The message claimed ahead is not to go next (a text came, the modem stops):
         `hand_back` puts it back in the queue."""
-        msg = self.next()
+        try:
+            msg = self.next()
+        except Exception:  # the claim failed and took nothing (or handed it back)
+            log.exception("%s: the claim ahead failed", self.name)
+            self.faults += 1
+            return
         if msg is not None:
             hand_back(msg.id)
 
@@ -151,7 +161,7 @@ class Pipeline:
     def _claim(self, only_to: Collection[str] | None, duty_to: DutyTo) -> Claimed | None:
         for _ in range(GATE_TRIES):
             msg = self.outbox.claim(self.name, only_to=only_to, duty_to=duty_to)
-            if msg is None or self.passes_gate(msg):
+            if msg is None or passes(self.outbox, self.name, self.passes_gate, msg):
                 return msg
         return None
 
@@ -179,9 +189,23 @@ class Pipeline:
                 recorder=self._recorder,
             )
         except Exception:
-            # It went: never park it as failed. Left `sending`, the lease brings it back,
-            # which at worst sends this one message twice; nothing more goes meanwhile.
+            # It went: never park it as failed. Left `sending`, it is written again before
+            # the next body (or, should the gateway stop first, the lease brings it back,
+            # which at worst sends this one message twice).
             log.exception("message %d was sent but its outcome could not be written", msg.id)
             self.faults += 1
+            self._unwritten = (msg, refs)
             return _FAILED
+        self._unwritten = None
         return None if goes_first or nxt is None else nxt.id
+
+
+def passes(outbox: Outbox, modem: str, gate: Callable[[Claimed], bool], msg: Claimed) -> bool:
+    """The gate's word on a message just claimed. A gate that raises (it reads subscribers
+    from the database) hands the message back first, so none waits in `sending` for the
+    lease."""
+    try:
+        return gate(msg)
+    except Exception:
+        outbox.hand_back(msg.id, f"{modem}: the send gate failed")
+        raise

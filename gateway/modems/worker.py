@@ -26,7 +26,7 @@ from gateway.core.config import Config, ModemConfig
 from gateway.inbox.store import Inbox, MessageHandler
 from gateway.modems import status as modem_status
 from gateway.modems.link import Link, ProbeFactory
-from gateway.modems.pipeline import GiveWay, OutcomeNotWritten, Pipeline
+from gateway.modems.pipeline import GiveWay, OutcomeNotWritten, Pipeline, passes
 from gateway.modems.receiver import Receiver
 from gateway.modems.resting import LAST_MODEM_REST, Resting
 from gateway.outbox.budget import DUTY_RESERVE, Budget
@@ -235,7 +235,7 @@ class ModemWorker:
             )
             if msg is None:
                 return self._idle()
-            if not self._passes_gate(msg):
+            if not passes(self.outbox, self.name, self._passes_gate, msg):
                 return True
         try:
             return self._send(msg, ahead)
@@ -244,6 +244,7 @@ class ModemWorker:
         except Exception as exc:  # a bug must park the row, not loop on it
             log.exception("message %d crashed the sender", msg.id)
             self.outbox.park(msg.id, exc)
+            self.pipeline.drop_ahead(self.outbox.unclaim)  # the next claim decides
             return True
 
     def settle(self) -> None:
@@ -285,6 +286,9 @@ class ModemWorker:
         except ModemError as exc:
             self.settle()
             self._send_failed(msg, exc)
+            # What was claimed during this flight gives way to a fresh claim: no outcome is
+            # written here to check it against what was queued meanwhile.
+            self.pipeline.drop_ahead(self.outbox.unclaim)
             return True
         self.budget.record(msg.to)
         _, duty_to = self.budget.allows(duty=True)
@@ -349,9 +353,15 @@ class ModemWorker:
         self.resting.begin(reason)
 
     def release(self) -> None:
-        """Hand back a message claimed ahead but never sent (on stop, rest or a lost port)."""
-        self.settle()
-        self.pipeline.drop_ahead(self._hand_back)
+        """Hand back a message claimed ahead but never sent (on stop, rest or a lost port).
+        Called from the loop's own error handlers, so it never raises: what it cannot hand
+        back (the database is away) the lease brings back."""
+        try:
+            self.settle()
+            self.pipeline.drop_ahead(self._hand_back)
+        except Exception:
+            self._faults += 1
+            log.exception("modem %s: the message claimed ahead could not be handed back", self.name)
 
     def _hand_back(self, msg_id: int) -> None:
         self.outbox.hand_back(msg_id, f"{self.name}: not sent, modem stopping")

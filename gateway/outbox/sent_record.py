@@ -10,6 +10,7 @@ whose claim takes a list of numbers.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,8 @@ from gateway.core.db import utcnow
 from gateway.core.driver_sql import DriverStatement
 from gateway.outbox import claims, delivery, states
 from gateway.outbox.claims import SIM
+
+log = logging.getLogger(__name__)
 
 CHECKPOINT_PAGES = 1000  # SQLite's default auto-checkpoint, restored on a connection given back
 
@@ -40,6 +43,19 @@ class SentRecorder:
         """Mark `msg_id` sent, in one commit; returns (done, outranked): whether it was
         still ours to mark, and whether a claim now would take a more pressing message
         than `ahead`. Raises what the database raises, leaving nothing half written."""
+        try:
+            return self._record(msg_id, refs, track=track, ahead=ahead)
+        except Exception:
+            # A connection kept for good is not pinged, as the pool's are at checkout: a
+            # database restarted since (or a session dropped) fails once, so once more on a
+            # fresh one. The failed transaction left nothing; had only the commit's answer
+            # been lost, the second UPDATE finds the message no longer `sending`.
+            log.warning("%s: outcome of message %d: trying a fresh connection", self.modem, msg_id)
+            return self._record(msg_id, refs, track=track, ahead=ahead)
+
+    def _record(
+        self, msg_id: int, refs: Sequence[int], *, track: bool, ahead: claims.Claimed | None
+    ) -> tuple[bool, bool]:
         now = utcnow()
         conn = self._connection()
         try:
