@@ -61,7 +61,7 @@ PG_TESTS := tests/test_migrations.py tests/test_outbox.py tests/test_inbound.py 
 test: lint
 	@pglog=$$(mktemp); \
 	$(BIN)/python -m pytest -q -p no:cacheprovider --db postgresql $(PG_TESTS) >$$pglog 2>&1 & pg=$$!; \
-	$(BIN)/python -m pytest -q -p no:cacheprovider; sqlite=$$?; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile; sqlite=$$?; \
 	wait $$pg; postgres=$$?; \
 	echo "--- the same tests of what touches the database, on PostgreSQL:"; cat $$pglog; rm -f $$pglog; \
 	test $$sqlite -eq 0 && test $$postgres -eq 0
