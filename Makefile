@@ -54,7 +54,7 @@ PG_TESTS := tests/test_migrations.py tests/test_outbox.py tests/test_inbound.py 
 	tests/test_nothing_lost.py tests/test_duty_first.py tests/test_web_login.py \
 	tests/test_channel_worker.py tests/test_reach.py tests/test_subscriber_email.py \
 	tests/test_sighting_positions.py tests/test_webhook_events.py \
-	tests/test_workbook.py tests/test_sent_record.py
+	tests/test_workbook.py tests/test_sent_record.py tests/test_patrols.py
 
 # The two runs go side by side (two cores, and much of each run waits on a pty, a browser or a
 # database): the PostgreSQL run's output is shown after the SQLite run's.

@@ -290,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     # Past --help and bad usage: now load what running a command takes.
-    from gateway.cli.common import UsageError, fail
+    from gateway.cli.common import UsageError, close_databases, fail
     from gateway.core import logsetup
     from gateway.core.config import ConfigError
 
@@ -306,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc), 2)
     except KeyboardInterrupt:
         return 130
+    finally:
+        close_databases()
 
 
 if __name__ == "__main__":

@@ -33,15 +33,28 @@ def load_config(args: argparse.Namespace) -> config_mod.Config:
     return config_mod.load(getattr(args, "config", None))
 
 
+_opened: list[Engine] = []
+
+
 def open_db(config: config_mod.Config) -> Engine:
     """The database, migrated to the newest schema (idempotent, so every command may ask;
-    one query when it is current already)."""
+    one query when it is current already). Closed by `close_databases` when the command
+    ends."""
     from gateway.core import migrate
     from gateway.core.db import make_engine
 
     engine = make_engine(config.database.url)
+    _opened.append(engine)
     migrate.ensure_current(engine)
     return engine
+
+
+def close_databases() -> None:
+    """Close what the command opened: a process that exits would drop the connections
+    anyway, but a command run in-process (tests, a script calling `main`) must not leave
+    them to the garbage collector (psycopg warns of each)."""
+    while _opened:
+        _opened.pop().dispose()
 
 
 def open_services(config: config_mod.Config) -> Services:

@@ -117,7 +117,10 @@ def modem_list(args: argparse.Namespace) -> int:
 def db_upgrade(args: argparse.Namespace) -> int:
     config = load_config(args)
     engine = make_engine(config.database.url)
-    print(f"database at revision {migrate.upgrade(engine)}")
+    try:
+        print(f"database at revision {migrate.upgrade(engine)}")
+    finally:
+        engine.dispose()
     return 0
 
 
