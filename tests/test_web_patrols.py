@@ -132,3 +132,54 @@ def test_without_the_gateway_number_no_qr_codes_are_offered(engine: Engine, db_u
         assert viewer.get("/patrols/sheet.svg").status == 409
     finally:
         server.stop()
+
+
+def test_check_ins_of_the_window_are_listed_escaped_with_their_plates_sightings(
+    site: str, engine: Engine, cfg: config.Config
+) -> None:
+    from sqlalchemy import insert, select
+
+    from gateway.core.field_models import Sighting, SightingVehicle
+    from gateway.rota.patrol_visits import record_visit
+
+    Patrols(engine, cfg).add("GATE7", "Field gate")
+    now = utcnow()
+    _sighting(engine, "S1042", now - timedelta(hours=5), None, None)
+    with engine.begin() as conn:
+        sid = conn.scalar(select(Sighting.id).where(Sighting.ref == "S1042"))
+        conn.execute(
+            insert(SightingVehicle),
+            {
+                "sighting_id": sid,
+                "registration": "KX19ABC",
+                "sender": "+447700900101",
+                "seen_at": now - timedelta(hours=5),
+            },
+        )
+    record_visit(
+        engine,
+        "GATE7",
+        officer="PC Hale",
+        phone="+447700900222",
+        notes="<script>alert(1)</script> KX19 ABC at the gate",
+        registrations=["KX19ABC"],
+        at=now - timedelta(hours=2),
+    )
+    record_visit(
+        engine,
+        "GATE7",
+        officer="PC Old",
+        phone="+447700900223",
+        notes="quiet night",
+        at=now - timedelta(days=20),
+    )
+    viewer = signed_in(site, "viewer1")
+    page = viewer.get("/patrols/").body
+    visits = page.split('id="visits"')[1].split("</table>")[0]
+    assert "PC Hale" in visits and "KX19ABC" in visits
+    assert '<a href="/sightings/S1042">S1042</a>' in visits
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in visits and "<script>alert" not in page
+    assert "PC Old" not in visits  # 20 days ago: outside the 14-day window
+    assert "900222" not in page  # the officer's number is not shown
+    wider = viewer.get("/patrols/?days=30").body.split('id="visits"')[1].split("</table>")[0]
+    assert wider.index("PC Hale") < wider.index("PC Old")  # newest first

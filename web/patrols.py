@@ -1,5 +1,6 @@
 """Patrol points (/patrols): the points, a new one, each point's check-in QR code, the
-A4 briefing sheet, and the suggested patrols, from the same rota service as `smsgw patrols`.
+A4 briefing sheet, the suggested patrols and the check-ins officers texted, from the same
+rota service as `smsgw patrols`.
 
 The QR code and the sheet are what `smsgw qr --patrol` and `smsgw patrols sheet` write:
 scanning opens an SMS to the gateway reading `PATROL <CODE> `.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from gateway.core import audit, clock
+from gateway.core.db import utcnow
 from gateway.rota.patrols import PatrolError, PatrolPointInfo, Patrols
 from web.auth import role_required
 from web.context import config, engine
@@ -26,6 +28,7 @@ bp = Blueprint("patrols", __name__, url_prefix="/patrols")
 QR_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 DAYS = 14  # the window the suggestions read, as the issue asks
 MAX_DAYS = 90
+VISITS_SHOWN = 100  # the newest check-ins of the window; the CLI and the workbook have all
 
 
 def _patrols() -> Patrols:
@@ -52,6 +55,7 @@ def _page(error: str = "", form: Any = None) -> str:
         "patrols.html",
         points=patrols.points(),
         suggestion=patrols.suggested(days=days),
+        visits=patrols.visits(since=utcnow() - timedelta(days=days))[:VISITS_SHOWN],
         local=_local,
         gateway_number=config().gateway.number,
         error=error,
