@@ -309,3 +309,28 @@ def test_an_alerts_progress_counts_the_opted_out_apart_and_says_when_it_is_finis
     assert (progress["sent"], progress["failed"], progress["opted_out"]) == (2, 0, 1)
     [listed] = call(console, "GET", "/api/v1/status", tokens["viewer"])[1]["alerts"]
     assert listed["status"] == "sent" and listed["progress"]["opted_out"] == 1
+
+
+def test_a_subscriber_added_by_the_api_may_bring_a_location(
+    console: str, engine: Engine, tokens: dict[str, str], docking: Subscribers
+) -> None:
+    op, number = tokens["operator"], mobile(401)
+    new = {"phone": "07700 900401", "list": "DOCKING"}
+    status, reply, _ = call(
+        console, "POST", "/api/v1/subscribers", op, {**new, "location": "Atlantis"}
+    )
+    assert status == 400 and reply["error"]
+    assert subscriber_search.search(engine, number).people == []  # nothing written
+    status, made, _ = call(
+        console, "POST", "/api/v1/subscribers", op, {**new, "location": "TF 783 385"}
+    )
+    assert status == 201 and made["location"] == "TF 783 385"
+    [person] = subscriber_search.search(engine, number).people
+    assert person.location == "TF 783 385"
+    status, again, _ = call(console, "POST", "/api/v1/subscribers", op, new)  # none given: kept
+    assert status == 200 and again["location"] == "TF 783 385"
+    [entry, *_] = audit.entries(engine, actor="operator1")
+    assert entry.detail == f"api: subscriber {person.id}: joined DOCKING"
+    assert f"api: subscriber {person.id}: joined DOCKING; location set" in [
+        e.detail for e in audit.entries(engine, actor="operator1")
+    ]

@@ -22,6 +22,7 @@ from gateway.core import audit, config
 from gateway.core.models import Consent, Membership, Subscriber
 from gateway.core.privacy import mask
 from gateway.subscribers import csv_io
+from gateway.subscribers import search as subscriber_search
 from gateway.subscribers.badge import sms_uri
 from gateway.subscribers.service import Subscribers
 from web import create_app
@@ -389,3 +390,23 @@ def test_the_badge_downloads_decode_to_the_join_text(
     assert decode(tmp_path / "badge.png").text == "SMSTO:+447700900000:JOIN DOCKING"
     assert browser.get(f"/lists/{docking}/badge.pdf").status == 404
     assert browser.get("/lists/999/badge.svg").status == 404
+
+
+def test_a_new_subscriber_gets_a_location_and_a_bad_one_adds_nobody(
+    console: str, subs: Subscribers, engine: Engine
+) -> None:
+    browser = signed_in(console, "operator1")
+    docking = str(subs.require_list("DOCKING").id)
+    token = browser.csrf("/subscribers/new")
+    form = {"csrf_token": token, "phone": "07700 900103", "list": docking}
+    bad = browser.post("/subscribers/new", {**form, "location": "Nowhereville"})
+    assert bad.status == 400 and 'value="Nowhereville"' in bad.body
+    assert subscriber_search.search(engine, RAVI).people == []  # nothing written
+    made = browser.post("/subscribers/new", {**form, "location": "TF 783 385"})
+    sub = subscriber_id(engine, RAVI)
+    assert made.status == 200 and made.url == f"{console}/subscribers/{sub}"
+    [person] = subscriber_search.search(engine, RAVI).people
+    assert person.location == "TF 783 385"
+    assert ("subscriber-added", f"subscriber {sub}: joined DOCKING; location set") in actions(
+        engine, "operator1"
+    )

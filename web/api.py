@@ -25,7 +25,7 @@ from gateway.alerts.templates import Templates
 from gateway.app.status import status_report
 from gateway.core import audit, clock, tokens, users
 from gateway.core.errors import GatewayError
-from gateway.core.geo import places
+from gateway.core.geo import BadLocation, places
 from gateway.core.phone import InvalidNumber, normalise
 from gateway.sightings.desk import STATUSES
 from gateway.sightings.queries import as_json
@@ -306,16 +306,29 @@ def add_subscriber(account: users.Account) -> Any:
     target = subs.find_list(_text_field(body, "list"))
     if target is None:
         _fail(400, f"no list called {body['list']!r}")
+    location = _text_field(body, "location", "")
+    try:  # checked before anything is written
+        subs.read_location(location)
+    except BadLocation as exc:
+        _fail(400, str(exc))
     known = _person(number)
     name = clean_name(_text_field(body, "name", ""))
     subs.join(number, target.name, name=name, method="officer", by=account.username)
+    moved = subs.set_location(number, location) if location.strip() else ""
     person = _person(number)
     assert person is not None
     action = "subscriber-changed" if known else "subscriber-added"
-    audit.record(
-        engine(), account.username, action, f"api: subscriber {person.id}: joined {target.keyword}"
-    )
-    reply = {"id": person.id, "phone": number, "name": person.name, "list": target.name}
+    detail = f"api: subscriber {person.id}: joined {target.keyword}"
+    if moved:
+        detail += f"; {moved}"
+    audit.record(engine(), account.username, action, detail)
+    reply = {
+        "id": person.id,
+        "phone": number,
+        "name": person.name,
+        "list": target.name,
+        "location": person.location,
+    }
     return jsonify(reply), 200 if known else 201
 
 

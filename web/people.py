@@ -114,6 +114,9 @@ def _add(lists: list[ListInfo], chosen: set[int]) -> Person:
     typed = request.form.get("email", "").strip()
     email = clean_email(typed) if typed else ""  # checked before anything is written
     channel = clean_channel(request.form.get("channel") or "sms", email)
+    location = request.form.get("location", "").strip()
+    if location:
+        subscribers().read_location(location)  # checked before anything is written
     known = subscriber_search.search(engine(), number).people
     for info in targets:
         subscribers().join(
@@ -122,6 +125,8 @@ def _add(lists: list[ListInfo], chosen: set[int]) -> Person:
     changed = []
     if email or channel != "sms":  # an existing person's choice stays unless one is given
         changed = subscribers().set_email(number, email or None, channel=channel)
+    if location and (moved := subscribers().set_location(number, location)):
+        changed.append(moved)  # an existing person's location stays unless one is given
     person = subscriber_search.search(engine(), number).people[0]
     joined = ", ".join(info.keyword for info in targets)
     action = "subscriber-changed" if known else "subscriber-added"
