@@ -123,12 +123,14 @@ def gammu_view_of_ucs2(text: str, units: int) -> str:
 
 def gammu_text_matches(gammu_text: str, text: str, encoding: str, length: int) -> bool:
     """Difference 2 for 7-bit text: the text, then (one per extension character) the
-    terminating NUL and whatever followed it in gammu's buffer."""
+    terminating NUL and whatever followed it in gammu's buffer. That tail is counted in
+    gammu's 16-bit units: two units of leftover bytes may read as one astral character."""
     if encoding == "ucs2":
         return gammu_text == gammu_view_of_ucs2(text, length)
     if gsm7.septet_count(text) == len(text):
         return gammu_text == text
-    return gammu_text.startswith(text + "\x00") and len(gammu_text) == length
+    units = len(gammu_text.encode("utf-16-le", "surrogatepass")) // 2
+    return gammu_text.startswith(text + "\x00") and units == length
 
 
 def as_gammu_sends(text: str, encoding: str) -> str:
@@ -338,3 +340,13 @@ def test_our_status_reports_decode_in_gammu(
     # gammu files the service-centre time stamp as DateTime and the discharge time as
     # SMSCDateTime.
     assert (theirs["DateTime"], theirs["SMSCDateTime"]) == (sc, discharge)
+
+
+def test_gammus_leftover_tail_is_counted_in_its_16_bit_units() -> None:
+    """Seen in CI: the bytes after the NUL read as a surrogate pair, one Python character
+    for two of gammu's units; the part was right and the old count failed it."""
+    part = "€€€"  # extension characters: 6 septets, so gammu gives 6 units
+    tail = "\x00\U00046616"  # NUL, then two units of leftover bytes as one character
+    assert gammu_text_matches(part + tail, part, "gsm7", gsm7.septet_count(part))
+    assert not gammu_text_matches(part + tail, part, "gsm7", 5)
+    assert not gammu_text_matches("€€$" + tail, part, "gsm7", 6)
