@@ -59,6 +59,20 @@ def test_the_demo_runs_the_whole_system(tmp_path: Path) -> None:
         assert [(m["name"], m["state"]) for m in status["modems"]] == [("emulated1", "ready")]
         assert [a["ref"] for a in status["alerts"]] == ["A1001"]  # something on every page
         assert status["on_duty"]["primary"]["name"] == "PC Demo Day"
+
+        def visits() -> Any:
+            out = subprocess.run(
+                [*SMSGW, "patrols", "visits", "--config", str(config), "--json"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout
+            return json.loads(out or "[]")
+
+        wait_for(lambda: bool(visits()), 20, "the demo officer's check-in")
+        [visit] = visits()
+        assert (visit["code"], visit["officer"]) == ("GATE1", "PC Demo Day")
+        assert visit["registrations"] == ["KX19 ABC"] and visit["sightings"]  # the demo's first
     finally:
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(timeout=30) == 0

@@ -151,7 +151,7 @@ def test_check_ins_of_the_window_are_listed_escaped_with_their_plates_sightings(
             insert(SightingVehicle),
             {
                 "sighting_id": sid,
-                "registration": "KX19ABC",
+                "registration": "KX19 ABC",
                 "sender": "+447700900101",
                 "seen_at": now - timedelta(hours=5),
             },
@@ -162,7 +162,7 @@ def test_check_ins_of_the_window_are_listed_escaped_with_their_plates_sightings(
         officer="PC Hale",
         phone="+447700900222",
         notes="<script>alert(1)</script> KX19 ABC at the gate",
-        registrations=["KX19ABC"],
+        registrations=["KX19 ABC"],
         at=now - timedelta(hours=2),
     )
     record_visit(
@@ -176,7 +176,7 @@ def test_check_ins_of_the_window_are_listed_escaped_with_their_plates_sightings(
     viewer = signed_in(site, "viewer1")
     page = viewer.get("/patrols/").body
     visits = page.split('id="visits"')[1].split("</table>")[0]
-    assert "PC Hale" in visits and "KX19ABC" in visits
+    assert "PC Hale" in visits and "KX19 ABC" in visits
     assert '<a href="/sightings/S1042">S1042</a>' in visits
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in visits and "<script>alert" not in page
     assert "PC Old" not in visits  # 20 days ago: outside the 14-day window

@@ -22,6 +22,7 @@ from gateway.core import config as config_mod
 from gateway.core import migrate, users
 from gateway.core.config import Config
 from gateway.core.db import utcnow
+from gateway.rota.patrols import Patrols
 from gateway.rota.service import Rota
 from gateway.subscribers.service import Subscribers
 
@@ -135,6 +136,16 @@ def add_demo_rota(rota: Rota) -> None:
     )
 
 
+DEMO_CHECK_IN = "PATROL GATE1 all quiet, silver Subaru KX19 ABC parked by the gate"
+
+
+def add_demo_patrols(patrols: Patrols) -> None:
+    """Two patrol points near Docking, so /patrols has QR codes, suggestions and, once PC
+    Demo Day's check-in is routed, a visit linked to the sighting of the same plate."""
+    patrols.add("GATE1", "Field gate, Docking road", "TF 783 385")
+    patrols.add("LAY2", "Lay-by on the B1153", "TF 767 370")
+
+
 def fresh_database(root: Path) -> None:
     for name in ("smsgw.db", "smsgw.db-wal", "smsgw.db-shm", "emulator.log"):
         (root / name).unlink(missing_ok=True)
@@ -163,6 +174,7 @@ def run_demo(directory: str, port: int, console_for: ConsoleFactory, duration: f
         users.add(daemon.engine, username, DEMO_PASSWORD, role)
     add_demo_subscribers(daemon.subscribers)
     add_demo_rota(daemon.rota)
+    add_demo_patrols(Patrols(daemon.engine, config))
     console = console_for(config, daemon.engine, port)
     stop = threading.Event()
 
@@ -184,6 +196,7 @@ def run_demo(directory: str, port: int, console_for: ConsoleFactory, duration: f
     daemon.alerts.create(DEMO_ALERT, ["DOCKING"], by="admin")
     for n, (sender, text) in enumerate(zip(GAMEKEEPERS, SIGHTINGS[:2], strict=False)):
         text_in(root / "inject", f"first-{n}", sender, text)
+    text_in(root / "inject", "check-in", "+447700900601", DEMO_CHECK_IN)  # PC Demo Day
     sim = threading.Thread(target=simulate_gamekeepers, args=(root / "inject", stop), daemon=True)
     sim.start()
     print(f"smsgw demo running in {root.resolve()} (config {root / 'config.toml'})", flush=True)
