@@ -17,6 +17,7 @@ from procs import SMSGW, stop, wait_for
 from gateway.core.config import OutboxConfig
 from gateway.core.db import make_engine
 from gateway.core.migrate import upgrade
+from gateway.modems import status as modem_status
 from gateway.outbox.queue import Outbox
 
 MESSAGES = 3000
@@ -61,6 +62,13 @@ def test_a_gateway_killed_mid_run_loses_nothing_to_the_others(
             )
     outbox = Outbox(engine, OutboxConfig(), "test")
     try:
+        # Every modem of every gateway ready first: on a busy machine a gateway still
+        # starting when the others have sent half would take no share (seen in CI).
+        wait_for(
+            lambda: sum(m.state == "ready" for m in modem_status.all_modems(engine)) == 6,
+            60,
+            "the six modems to be ready",
+        )
         outbox.enqueue_many(
             [(mobile(i), f"Alert {i:04d}: silver Subaru KX19 ABC") for i in range(MESSAGES)],
             "bulk",
