@@ -103,6 +103,8 @@ def one_with_a_small_budget(tmp_path: Path) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("pool", [two_healthy], indirect=True)
 def test_two_modems_share_the_work_and_each_message_goes_once(pool: Daemon, tmp_path: Path) -> None:
     texts = [f"pool {i}" for i in range(60)]
+    # Both ready first: a modem still opening on a busy machine would leave the other all 60.
+    wait_for(lambda: modem_states(pool.engine) == {"a": "ready", "b": "ready"}, 20, "both modems")
     pool.outbox.enqueue_many((f"+447700900{i:03d}", t) for i, t in enumerate(texts))
     wait_for(lambda: handed_over(pool.outbox) == 60, 20, "all 60")
     a, b = log_of(tmp_path, "a"), log_of(tmp_path, "b")
