@@ -42,7 +42,7 @@ def start_emulator(link: Path, log: Path, *extra: str) -> subprocess.Popen[str]:
     assert proc.stdout is not None
     first = proc.stdout.readline()  # the device path, printed once the pty is up
     assert first.strip(), "emulator printed no device path"
-    wait_for(link.exists, 5, "the emulator's link")
+    wait_for(link.exists, 15, "the emulator's link")
     return proc
 
 

@@ -144,7 +144,7 @@ def test_a_late_answer_to_a_timed_out_command_does_not_answer_the_next(
     with pytest.raises(ModemTimeout):
         channel.at.command("AT+CSQ", timeout=0.2)
     device.push("+CSQ: 5,99\nOK")  # the modem finally answers the first AT+CSQ
-    wait_for(lambda: "late final result" in caplog.text, 2, "the late answer to be read")
+    wait_for(lambda: "late final result" in caplog.text, 10, "the late answer to be read")
     assert channel.at.command("AT+CSQ") == ["+CSQ: 21,99"]
 
 
@@ -274,7 +274,7 @@ def test_losing_the_port_mid_command_raises_port_lost_at_once(
     started = time.monotonic()
     with pytest.raises(PortLost):
         modem.network()
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 0.5  # at once, not after a command timeout
     assert [e.kind for e in modems.events] == ["port-lost"]
 
 

@@ -173,7 +173,7 @@ def test_a_muted_modem_answers_nothing_and_recovers_when_unmuted(
 ) -> None:
     caplog.set_level(TRACE, logger="hardware.emulator.session")
     port.serial.write(b"AT+CMGF")  # half a line, then the modem hangs
-    wait_for(lambda: "AT+CMGF" in caplog.text, 3, "the half line to reach the modem")
+    wait_for(lambda: "AT+CMGF" in caplog.text, 10, "the half line to reach the modem")
     emulator.faults.update(mute=True)
     assert silence(port) == b""
     assert silence(port, b"ATE1\r") == b""  # nothing echoed, and not obeyed either
@@ -250,7 +250,7 @@ def test_a_delayed_report_arrives_after_the_delay_without_holding_up_the_session
         assert send(p, report=True) == "+CMGS: 0"
         answered = time.monotonic()
         assert p.at("AT+CSQ") == ["+CSQ: 23,99", "OK"]
-        assert time.monotonic() - answered < 0.2
+        assert time.monotonic() - answered < 0.4  # not held up by the 0.5 s report
         header, pdu = p.read_lines(2)
         arrived = time.monotonic() - answered
     assert header.startswith("+CDS: ")
@@ -411,7 +411,7 @@ def test_the_control_file_changes_a_running_emulator_process(tmp_path: Path) -> 
             wait_for(lambda: silence(p) == b"\r\nOK\r\n", 3, "the modem back")
         new_link = tmp_path / "modem-replugged"
         write_control(control, {"vanish": 0.3, "new_link": str(new_link)})
-        wait_for(new_link.exists, 5, "the modem under its new name")
+        wait_for(new_link.exists, 15, "the modem under its new name")
         assert not link.exists()
         with Client(str(new_link)) as p:
             assert p.at("AT+CSQ") == ["+CSQ: 0,99", "OK"]
@@ -479,18 +479,18 @@ def test_a_bad_control_file_is_ignored_until_it_is_fixed(
         )
         assert emu.present
         write_control(control, {"rssi": 5})
-        wait_for(lambda: emu.faults.now.rssi == 5, 3, "the fixed file")
+        wait_for(lambda: emu.faults.now.rssi == 5, 10, "the fixed file")
 
 
 def test_the_same_control_file_written_again_is_applied_again(tmp_path: Path) -> None:
     control = tmp_path / "faults.json"
     with Emulator(control=str(control)) as emu, Client(emu.device) as p:
         write_control(control, {"mute": True})
-        wait_for(lambda: emu.faults.now.mute, 3, "mute")
+        wait_for(lambda: emu.faults.now.mute, 10, "mute")
         emu.faults.update(mute=False)  # the Python API and the file both set faults
         assert p.at("AT") == ["OK"]
         write_control(control, {"mute": True})
-        wait_for(lambda: emu.faults.now.mute, 3, "mute again")
+        wait_for(lambda: emu.faults.now.mute, 10, "mute again")
 
 
 def test_smsgw_emulator_help_lists_the_fault_flags() -> None:
