@@ -140,11 +140,14 @@ def test_no_signal_is_shown(start: Start, engine: Engine) -> None:
     wait_for(lambda: state(engine) == "ready", 15, "ready again")
 
 
+@pytest.mark.timeout(180)  # up to 30 s of AT+CMGL, then a reopen and a send
 def test_a_hung_modem_is_reopened_and_carries_on(start: Start, engine: Engine) -> None:
     emu, daemon = start()
     wait_for(lambda: state(engine) == "ready", 10, "ready")
     emu.faults.update(mute=True)
-    wait_for(lambda: state(engine) == "unresponsive", 30, "unresponsive")
+    # The command in flight when it goes mute may be the SIM sweep's AT+CMGL, whose
+    # timeout is 30 s (a full SIM lists slowly): seen in CI, where 30 s here was too short.
+    wait_for(lambda: state(engine) == "unresponsive", 60, "unresponsive")
     msg_id = daemon.outbox.enqueue(TO, "after the hang")
     emu.faults.update(mute=False)
     wait_for(lambda: status_of(engine, msg_id)[0] in ("sent", "delivered"), 40, "the send")
