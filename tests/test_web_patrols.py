@@ -183,3 +183,23 @@ def test_check_ins_of_the_window_are_listed_escaped_with_their_plates_sightings(
     assert "900222" not in page  # the officer's number is not shown
     wider = viewer.get("/patrols/?days=30").body.split('id="visits"')[1].split("</table>")[0]
     assert wider.index("PC Hale") < wider.index("PC Old")  # newest first
+
+
+def test_only_the_newest_check_ins_are_read_and_the_page_says_so(
+    site: str, engine: Engine, cfg: config.Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gateway.rota.patrol_visits import record_visit
+
+    patrols = Patrols(engine, cfg)
+    patrols.add("GATE7", "Field gate")
+    now = utcnow()
+    for hours, officer in ((3, "PC Oldest"), (2, "PC Middle"), (1, "PC Newest")):
+        record_visit(
+            engine, "GATE7", officer=officer, phone="+447700900222", at=now - timedelta(hours=hours)
+        )
+    assert [v.officer for v in patrols.visits(limit=2)] == ["PC Newest", "PC Middle"]
+    monkeypatch.setattr("web.patrols.VISITS_SHOWN", 2)
+    page = signed_in(site, "viewer1").get("/patrols/").body
+    visits = page.split('id="visits"')[1].split("</table>")[0]
+    assert "PC Newest" in visits and "PC Middle" in visits and "PC Oldest" not in visits
+    assert "(the latest 2;" in page

@@ -119,13 +119,17 @@ def record_visit(
         return _infos(engine, rows.all())[0]
 
 
-def visits(engine: Engine, since: datetime | None = None) -> list[VisitInfo]:
-    """Every visit since `since` (naive UTC; None: all), newest first."""
+def visits(
+    engine: Engine, since: datetime | None = None, limit: int | None = None
+) -> list[VisitInfo]:
+    """Every visit since `since` (naive UTC; None: all), newest first; the newest `limit`
+    only when given (each visit's linked sightings cost a query)."""
     query = _VISITS
     if since is not None:
         query = query.where(PatrolVisit.at >= since)
+    query = query.order_by(PatrolVisit.at.desc(), PatrolVisit.id.desc()).limit(limit)
     with engine.connect() as conn:
-        rows = conn.execute(query.order_by(PatrolVisit.at.desc(), PatrolVisit.id.desc())).all()
+        rows = conn.execute(query).all()
     return _infos(engine, rows)
 
 

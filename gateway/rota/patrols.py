@@ -165,8 +165,9 @@ class Patrols:
             at=at,
         )
 
-    def visits(self, since: datetime | None = None) -> list[VisitInfo]:
-        """Visits since `since` (naive UTC; None: all), newest first, with linked sightings."""
+    def visits(self, since: datetime | None = None, limit: int | None = None) -> list[VisitInfo]:
+        """Visits since `since` (naive UTC; None: all), newest first, with linked sightings;
+        the newest `limit` when given."""
         from gateway.rota.patrol_visits import visits
 
-        return visits(self.engine, since)
+        return visits(self.engine, since, limit)
